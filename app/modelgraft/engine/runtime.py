@@ -1,0 +1,93 @@
+"""TensorFlow, imported lazily and quietly, and the one engine thread that owns all its state.
+
+Keras keeps naming counters, the dtype policy and the safe-mode flag per thread, so every
+load, build, compile, fit and export runs on the single long-lived engine thread. Callers
+on other threads use :func:`run` (blocking) or :func:`submit` (a future).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import ModuleType
+from typing import Any, Callable, TypeVar
+
+__all__ = ["is_engine_thread", "keras", "quiet_tensorflow", "run", "submit", "tf"]
+
+T = TypeVar("T")
+_VERBOSE = False
+_executor: ThreadPoolExecutor | None = None
+_engine_ident: int | None = None
+_lock = threading.Lock()
+
+
+def quiet_tensorflow(verbose: bool = False) -> None:
+    """Silence TensorFlow's C++ and Python logging unless ``verbose``; call before importing it."""
+    global _VERBOSE
+    _VERBOSE = verbose
+    if not verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+        os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
+    else:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+
+
+def tf() -> ModuleType:
+    """The ``tensorflow`` module, imported on first use with its logging quietened."""
+    if "tensorflow" not in __import__("sys").modules:
+        quiet_tensorflow(_VERBOSE)
+    import tensorflow
+
+    if not _VERBOSE:
+        tensorflow.get_logger().setLevel("ERROR")
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    return tensorflow
+
+
+def keras() -> ModuleType:
+    """The ``keras`` module (after :func:`tf`, so logging is quiet)."""
+    tf()
+    import keras as _keras
+
+    if not _VERBOSE:
+        _keras.utils.disable_interactive_logging()
+    return _keras
+
+
+def _mark() -> None:
+    global _engine_ident
+    _engine_ident = threading.get_ident()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(1, thread_name_prefix="modelgraft-engine", initializer=_mark)
+        return _executor
+
+
+def is_engine_thread() -> bool:
+    """Whether the caller is the engine thread."""
+    return threading.get_ident() == _engine_ident
+
+
+def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+    """Run ``fn`` on the engine thread; return its future."""
+    if is_engine_thread():
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(err)
+        return future
+    return _pool().submit(fn, *args, **kwargs)
+
+
+def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn`` on the engine thread and wait for its result (or exception)."""
+    return submit(fn, *args, **kwargs).result()

@@ -1,0 +1,1 @@
+"""Adapter node kinds (placeholder until written)."""
