@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple
 
-__all__ = ["Builder", "BuiltLayer", "make_layer"]
+__all__ = ["Builder", "BuiltLayer", "make_layer", "register_custom_layers"]
 
 
 class BuiltLayer(NamedTuple):
@@ -41,3 +41,9 @@ def make_layer(kind: str, params: dict[str, Any], name: str) -> BuiltLayer:
     except KeyError:
         raise KeyError(f"no Keras layer for node kind '{kind}'") from None
     return builder(params, name)
+
+
+def register_custom_layers() -> None:
+    """Import every module that registers ModelGraft's Keras layers; needed before loading
+    a ``.keras`` file that contains them."""
+    from . import custom_layers, merge_layers, savedmodel_layer  # noqa: F401

@@ -3,7 +3,8 @@
 Its ports come from the model's own signature, which is stored in the hidden ``signature``
 parameter: ``{"format", "inputs": [{"name", "shape", "dtype"}], "outputs": [{"name",
 "shape", "dtype"} or with shape null while unknown], "params": {"total", "trainable"},
-"endpoints": [...]}``. ``modelgraft.io`` fills it from the file without TensorFlow where it
+"endpoints": [...], "endpoint", "ports_known"}``; ``ports_known`` is false while the port
+names themselves are unknown (a SavedModel before the engine has read it). ``modelgraft.io`` fills it from the file without TensorFlow where it
 can; the engine completes it when it loads the model.
 """
 
@@ -53,7 +54,7 @@ def _validate(params: dict[str, Any]) -> None:
         for e in sig[side]:
             try:
                 port_spec(e)
-            except (TypeError, ValueError) as err:
+            except (TypeError, ValueError, OverflowError) as err:
                 raise ParamError(f"parameter 'signature' entry '{e['name']}' is not a valid spec: {err}",
                                  field="signature") from None
 

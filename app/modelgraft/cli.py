@@ -1,0 +1,168 @@
+"""The ``modelgraft`` command: inspect models, check and export projects, run the demo.
+
+User errors print one line to stderr and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from . import __version__
+from .core.errors import ModelGraftError
+
+__all__ = ["main"]
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "s10_two_datasets" / "project.mgraft"
+
+
+def _project(path: str) -> Any:
+    from .project import Project
+
+    return Project.load(path)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Print a model's ports, shapes, dtypes, parameter counts and signatures."""
+    from .engine import runtime
+    from .engine.loading import layer_summary, load_model
+    from .io import check_safe, detect_format
+
+    path = os.path.abspath(args.model)
+    fmt = detect_format(path)
+    if fmt != "savedmodel" and not args.trusted:
+        check_safe(path)
+    loaded = runtime.run(load_model, path, trusted=args.trusted, endpoint=args.endpoint,
+                         name=Path(path).stem.replace(".", "_") or "model")
+    sig = loaded.signature
+    if args.json:
+        print(json.dumps({"path": path, **sig}, indent=2))
+        return 0
+    print(f"{args.model}  ({sig['format']})")
+    if sig.get("endpoints"):
+        print(f"  signatures: {', '.join(sig['endpoints'])}  (using {sig.get('endpoint')})")
+    for side in ("inputs", "outputs"):
+        print(f"  {side}:")
+        for e in sig[side]:
+            shape = "(None, " + ", ".join("None" if d is None else str(d) for d in e["shape"]) + ")" \
+                if e["shape"] else "(None,)"
+            print(f"    {e['name']:<24} {shape:<22} {e['dtype']}")
+    params = sig.get("params") or {}
+    print(f"  parameters: {params.get('total', 0):,} total, {params.get('trainable', 0):,} trainable")
+    if args.layers:
+        for row in runtime.run(layer_summary, loaded):
+            print(f"    {row['name']:<28} {row['type']:<20} {row['output_shape']:<22} {row['params']:>10,}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when the project is valid, 1 when it has problems."""
+    project = _project(args.project)
+    problems = project.check()
+    errors = [p for p in problems if p.severity == "error"]
+    if args.json:
+        print(json.dumps({"project": args.project, "valid": not errors,
+                          "problems": [p.to_json() for p in problems]}, indent=2))
+    else:
+        for p in problems:
+            print(f"{args.project}: {p.severity}: {p.message}")
+        if not errors:
+            print(f"{args.project}: valid ({len(project.nodes)} nodes, {len(project.edges)} edges)")
+    return 1 if errors else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a project's composite model."""
+    project = _project(args.project)
+    result = project.export(args.output, format=args.format, verify=args.verify)
+    print(f"wrote {result.path} ({result.format}): {result.message}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the bundled example headless: check it, then a verified export."""
+    project_file = str(EXAMPLE)
+    if not EXAMPLE.exists():
+        raise ModelGraftError(f"the bundled example '{EXAMPLE}' is missing; run `make examples`")
+    print(f"ModelGraft {__version__} demo: {project_file}")
+    print("(the workbench window arrives with the GUI; this demo runs the example headless)")
+    project = _project(project_file)
+    for node in project.nodes:
+        ports = ", ".join(f"{p.name} {p.spec}" for p in node.outputs)
+        print(f"  {node.name:<14} {node.kind:<12} {ports}")
+    problems = project.check()
+    for p in problems:
+        print(f"  {p.severity}: {p.message}")
+    if any(p.severity == "error" for p in problems):
+        return 1
+    print("check: valid")
+    out_dir = args.out or tempfile.mkdtemp(prefix="modelgraft-demo-")
+    for fmt, name in (("keras", "composite.keras"), ("savedmodel", "composite_savedmodel"),
+                      ("python", "composite.py")):
+        result = project.export(os.path.join(out_dir, name), format=fmt, verify=True)
+        print(f"export {fmt:<10} {result.path}: {result.message}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modelgraft", description="Graft trained Keras models together: inspect, check, export.")
+    parser.add_argument("--version", action="version", version=f"modelgraft {__version__}")
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="show a model file's ports, shapes, dtypes and parameters")
+    p.add_argument("model", help=".keras or .h5 file, or SavedModel directory")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--layers", action="store_true", help="also list the layers")
+    p.add_argument("--endpoint", help="SavedModel signature to use")
+    p.add_argument("--trusted", action="store_true", help="allow a model that runs code when loaded")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("check", help="check a project (exit 0 valid, 1 problems, 2 unreadable)")
+    p.add_argument("project", help=".mgraft project file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("export", help="export a project's composite model")
+    p.add_argument("project", help=".mgraft project file")
+    p.add_argument("--format", choices=("keras", "savedmodel", "python"), default="keras")
+    p.add_argument("-o", "--output", required=True, help="file or directory to write")
+    p.add_argument("--verify", action="store_true", help="reload in a fresh process and compare outputs")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("demo", help="run the bundled example headless (check + verified exports)")
+    p.add_argument("--out", help="directory for the exports (default: a new temporary directory)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``modelgraft`` command; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from .engine.runtime import quiet_tensorflow
+
+    quiet_tensorflow(verbose=args.verbose)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 0
+    try:
+        return func(args)
+    except ModelGraftError as err:
+        print(f"modelgraft: error: {err}", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError) as err:
+        print(f"modelgraft: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("modelgraft: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        sys.stdout.flush()

@@ -1,0 +1,246 @@
+"""The Python API: a project is a graph of models, adapters and merges, plus its settings.
+
+Example:
+    >>> import modelgraft as mg
+    >>> p = mg.Project()
+    >>> x = p.add_input("x", shape=(100,))
+    >>> enc = p.add_model("enc.keras", name="enc", trainable=False)
+    >>> y = p.add_output("y", loss="mse")
+    >>> p.connect(x, enc); p.connect(enc, y)
+    >>> p.check()
+    []
+    >>> p.export("out.keras", format="keras", verify=True)
+
+Every TensorFlow call runs on the engine thread (see :mod:`modelgraft.engine.runtime`);
+API calls wait for it. The graph itself belongs to the caller's thread.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .core.elements import Edge, Node, Port
+from .core.errors import GraphError
+from .core.graph import Graph
+from .core.problems import Problem
+from .nodes import CATALOG
+
+if TYPE_CHECKING:
+    from .engine.export import ExportResult
+    from .engine.session import EngineSession
+
+__all__ = ["Project"]
+
+NodeRef = Node | Port | str
+
+
+class Project:
+    """A ModelGraft project: the graph document, its file, and the engine state behind it.
+
+    Attributes:
+        graph: The :class:`~modelgraft.core.graph.Graph` document (observable).
+        name: The project name (the built Keras model's name).
+        path: The project file, once saved or loaded.
+        data: Data bindings (filled by the data issue; saved with the project).
+        training: Training settings (saved with the project).
+    """
+
+    def __init__(self, name: str = "composite") -> None:
+        self.graph = Graph(CATALOG)
+        self.name = name
+        self.path: Path | None = None
+        self.data: dict[str, Any] = {}
+        self.training: dict[str, Any] = {}
+        self._session: EngineSession | None = None
+
+    # ------------------------------------------------------------------ files
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], load_models: bool = True) -> Project:
+        """Open a ``.mgraft`` project file.
+
+        Args:
+            path: The project file.
+            load_models: Load every model on the engine thread now, completing output specs
+                (a missing or changed file stays a ``check()`` problem, not an error).
+
+        Raises:
+            ProjectFileError: the file cannot be read or is not a valid project.
+        """
+        from .io.project_file import data_to_graph, read_project
+
+        path = Path(path).resolve()
+        data = read_project(path)
+        project = cls(data.name)
+        project.graph = data_to_graph(data, path.parent, CATALOG)
+        project.path = path
+        project.data = dict(data.data)
+        project.training = dict(data.training)
+        if load_models:
+            project.load_models(missing_ok=True)
+        return project
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Save atomically as a ``.mgraft`` file (model paths relative to it)."""
+        from .io.project_file import graph_to_data, write_project
+
+        target = Path(path).resolve() if path is not None else self.path
+        if target is None:
+            raise GraphError("this project has no file yet: pass a path to save()")
+        data = graph_to_data(self.graph, target.parent, self.name, self.data, self.training)
+        write_project(target, data)
+        self.path = target
+        return target
+
+    # ------------------------------------------------------------------ nodes
+
+    @property
+    def nodes(self) -> list[Node]:
+        """All nodes, in insertion order."""
+        return self.graph.nodes
+
+    @property
+    def edges(self) -> list[Edge]:
+        """All edges."""
+        return self.graph.edges
+
+    def __getitem__(self, name: str) -> Node:
+        return self.graph.node(name)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.graph)
+
+    def add_input(self, name: str, shape: tuple[int | None, ...], dtype: str = "float32",
+                  ragged: bool = False) -> Node:
+        """Add a graph input fed by the data array of the same name."""
+        return self.graph.add_node("input", {"shape": shape, "dtype": dtype, "ragged": ragged}, name=name)
+
+    def add_output(self, name: str, loss: str = "mse", metrics: tuple[str, ...] | list[str] = (),
+                   loss_weight: float = 1.0) -> Node:
+        """Add an output head; ``name`` is the Keras output name."""
+        return self.graph.add_node(
+            "output", {"loss": loss, "metrics": list(metrics), "loss_weight": loss_weight}, name=name)
+
+    def add_node(self, kind: str, name: str | None = None, **params: Any) -> Node:
+        """Add any adapter or merge node (or input/output) with its parameters."""
+        return self.graph.add_node(kind, params, name=name)
+
+    def add_model(self, path: str | os.PathLike[str], name: str | None = None, trainable: bool = True,
+                  trusted: bool = False, endpoint: str | None = None, load: bool = True) -> Node:
+        """Add a trained model (``.keras``, legacy ``.h5`` or SavedModel directory) as a node.
+
+        The file is checked before anything runs: a file that would execute code when
+        loaded is refused unless ``trusted=True``. For ``.keras`` and ``.h5`` files the
+        input ports are read from the file without TensorFlow; with ``load`` the engine then
+        loads the model and fills in output specs and parameter counts.
+
+        Raises:
+            ModelFileError: the path is not a readable model.
+            UnsafeModelError: the model would run code and ``trusted`` is false.
+        """
+        from .io import check_safe, detect_format, read_signature, sha256_file
+
+        full = str(Path(path).resolve())
+        fmt = detect_format(full)
+        if fmt != "savedmodel" and not trusted:
+            check_safe(full)
+        signature = read_signature(full) if fmt != "savedmodel" else None
+        node = self.graph.add_node("model", {
+            "path": full, "trainable": trainable, "trusted": trusted, "endpoint": endpoint,
+            "sha256": sha256_file(full), "signature": signature,
+        }, name=name)
+        if load:
+            try:
+                self.load_models([node])
+            except Exception:
+                self.graph.remove_node(node)
+                raise
+        return node
+
+    def remove(self, node: NodeRef) -> None:
+        """Remove a node and its edges."""
+        self.graph.remove_node(node if isinstance(node, (Node, str)) else node.node)
+
+    def connect(self, src: NodeRef, dst: NodeRef, force: bool = False) -> Edge:
+        """Connect an output to an input; see :meth:`Graph.connect`.
+
+        A node stands for its only output (as ``src``) or its first free input (as ``dst``).
+
+        Raises:
+            IncompatiblePorts: the specs do not fit (``.suggestions`` lists fixes).
+        """
+        return self.graph.connect(src, dst, force=force)
+
+    def disconnect(self, dst: NodeRef) -> None:
+        """Remove the edge into an input port (or into a node's only input)."""
+        port = dst if isinstance(dst, Port) else self.graph.node(dst).input(0)
+        for edge in port.edges:
+            self.graph.disconnect(edge)
+
+    def set_params(self, node: NodeRef, **params: Any) -> None:
+        """Change parameters of a node (re-inferring specs downstream)."""
+        self.graph.set_params(node if isinstance(node, (Node, str)) else node.node, **params)
+
+    def set_trainable(self, node: NodeRef, trainable: bool) -> None:
+        """Freeze (``False``) or fine-tune (``True``) a model node."""
+        self.set_params(node, trainable=trainable)
+
+    # ------------------------------------------------------------------ engine
+
+    @property
+    def session(self) -> EngineSession:
+        """The engine-side state (loaded models, layers) of this project."""
+        if self._session is None:
+            from .engine.session import EngineSession
+
+            self._session = EngineSession()
+        return self._session
+
+    def load_models(self, nodes: list[Node] | None = None, missing_ok: bool = False) -> None:
+        """Load model nodes on the engine thread and complete their signatures.
+
+        Args:
+            nodes: The model nodes to load (all if ``None``).
+            missing_ok: Skip files that are missing (``check()`` reports them) instead of raising.
+        """
+        from .engine import runtime
+
+        targets = nodes if nodes is not None else [n for n in self.graph if n.kind == "model"]
+        for node in targets:
+            if missing_ok and not os.path.exists(node.params["path"]):
+                continue
+            loaded = runtime.run(self.session.loaded, node)
+            self.graph.set_params(node, signature=loaded.signature)
+
+    def check(self) -> list[Problem]:
+        """Every problem of the project, errors first; ``[]`` when it is complete and valid."""
+        from .io import model_file_problems
+
+        problems = self.graph.check() + model_file_problems(self.graph)
+        for node in self.graph:
+            if node.kind == "model" and node.problem is None and any(s is None for s in node.out_specs):
+                problems.append(Problem(
+                    f"the output specs of model '{node.name}' are not known until it is loaded",
+                    node.name, severity="warning", code="not-loaded"))
+        problems.sort(key=lambda p: p.severity != "error")
+        return problems
+
+    def build(self) -> Any:
+        """Build the composite ``keras.Model`` (on the engine thread)."""
+        from .engine import runtime
+
+        return runtime.run(self.session.build, self.graph, self.name)
+
+    def export(self, path: str | os.PathLike[str], format: str = "keras", verify: bool = False) -> ExportResult:
+        """Export the composite as ``keras`` (.keras file), ``savedmodel`` or ``python`` script.
+
+        With ``verify``, the export is reloaded in a fresh process and its outputs compared
+        with this model's on a probe batch; a mismatch raises ``ExportError``.
+        """
+        from .engine import runtime
+        from .engine.export import export
+
+        return runtime.run(export, self.session, self.graph, self.name, str(Path(path).resolve()),
+                           format, verify)

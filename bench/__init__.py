@@ -1,0 +1,1 @@
+"""ModelGraft's performance suite: ``make bench`` (``python -m bench``)."""
