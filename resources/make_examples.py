@@ -35,8 +35,9 @@ SCENARIOS = {
 
 
 def _keras():
-    import keras
+    from modelgraft.engine.runtime import keras as quiet_keras
 
+    keras = quiet_keras()
     keras.utils.set_random_seed(7)
     return keras
 

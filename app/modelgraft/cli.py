@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 from . import __version__
 from .core.errors import ModelGraftError
+from .core.spec import format_shape
 
 __all__ = ["main"]
 
@@ -30,7 +31,8 @@ def _project(path: str) -> Any:
 def cmd_inspect(args: argparse.Namespace) -> int:
     """Print a model's ports, shapes, dtypes, parameter counts and signatures."""
     from .engine import runtime
-    from .engine.loading import layer_summary, load_model
+    from .engine.loading import load_model
+    from .engine.summary import layer_summary
     from .io import check_safe, detect_format
 
     path = os.path.abspath(args.model)
@@ -49,8 +51,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     for side in ("inputs", "outputs"):
         print(f"  {side}:")
         for e in sig[side]:
-            shape = "(None, " + ", ".join("None" if d is None else str(d) for d in e["shape"]) + ")" \
-                if e["shape"] else "(None,)"
+            shape = format_shape(e["shape"]) if e["shape"] is not None else "unknown"
             print(f"    {e['name']:<24} {shape:<22} {e['dtype']}")
     params = sig.get("params") or {}
     print(f"  parameters: {params.get('total', 0):,} total, {params.get('trainable', 0):,} trainable")

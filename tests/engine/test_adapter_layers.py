@@ -298,7 +298,8 @@ def test_custom_layer_survives_a_keras_file_in_safe_mode(kind: str, params: dict
 def test_every_custom_layer_class_is_covered_by_the_save_test() -> None:
     covered = {BUILDERS[kind](CATALOG.normalize_params(kind, params), "n").source.split("(")[0]
                for kind, params, _, _ in SAVED}
-    assert covered == {f"mgl.{name}" for name in custom_layers.__all__}
+    merge_layers = {"Stack"}  # saved and reloaded in test_merge_layers.py
+    assert covered == {f"mgl.{name}" for name in custom_layers.__all__ if name not in merge_layers}
 
 
 SOURCES = [

@@ -41,7 +41,9 @@ def hand_s2(src: dict, L: Any, k: Any) -> Any:
 
 def hand_s3(src: dict, L: Any, k: Any) -> Any:
     img, txt = k.Input((32, 32, 3), name="image"), k.Input((100,), name="text")
-    h = L.Concatenate()([load(src["cnn"])(img), load(src["text"])(txt)])
+    mlp = load(src["text"])
+    mlp.name = "text_mlp"  # the file's model is called "text", like the input
+    h = L.Concatenate()([load(src["cnn"])(img), mlp(txt)])
     h = L.Dense(64, activation="relu", name="hidden")(h)
     return k.Model({"image": img, "text": txt}, L.Dense(10, activation="softmax", name="classes")(h))
 

@@ -18,6 +18,8 @@ from typing import Any, Sequence
 import keras
 from keras import ops
 
+from .merge_custom_layers import Stack
+
 __all__ = [
     "Cast",
     "ExpandDims",
@@ -28,6 +30,7 @@ __all__ = [
     "Permute",
     "Reshape",
     "Slice",
+    "Stack",
     "Squeeze",
 ]
 

@@ -46,4 +46,4 @@ def make_layer(kind: str, params: dict[str, Any], name: str) -> BuiltLayer:
 def register_custom_layers() -> None:
     """Import every module that registers ModelGraft's Keras layers; needed before loading
     a ``.keras`` file that contains them."""
-    from . import custom_layers, merge_layers, savedmodel_layer  # noqa: F401
+    from . import custom_layers, savedmodel_layer  # noqa: F401  (custom_layers re-exports Stack)

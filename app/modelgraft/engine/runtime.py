@@ -8,6 +8,8 @@ on other threads use :func:`run` (blocking) or :func:`submit` (a future).
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import ModuleType
@@ -28,17 +30,42 @@ def quiet_tensorflow(verbose: bool = False) -> None:
     _VERBOSE = verbose
     if not verbose:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-        os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "3")
     else:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
 
 
+def _import_tensorflow() -> ModuleType:
+    """Import TensorFlow with its C++ start-up chatter (CUDA probing, oneDNN notes) hidden.
+
+    Those lines are written straight to file descriptor 2 during the import, below Python's
+    logging and unaffected by ``TF_CPP_MIN_LOG_LEVEL``, so fd 2 is pointed at a temporary
+    file for the import; if the import fails, what was written is replayed.
+    """
+    quiet_tensorflow(_VERBOSE)
+    if _VERBOSE:
+        import tensorflow
+
+        return tensorflow
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            import tensorflow
+        except BaseException:
+            os.dup2(saved, 2)
+            capture.seek(0)
+            sys.stderr.write(capture.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    return tensorflow
+
+
 def tf() -> ModuleType:
     """The ``tensorflow`` module, imported on first use with its logging quietened."""
-    if "tensorflow" not in __import__("sys").modules:
-        quiet_tensorflow(_VERBOSE)
-    import tensorflow
+    tensorflow = sys.modules.get("tensorflow") or _import_tensorflow()
 
     if not _VERBOSE:
         tensorflow.get_logger().setLevel("ERROR")

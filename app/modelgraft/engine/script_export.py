@@ -89,10 +89,12 @@ def _var(name: str, used: set[str]) -> str:
 
 
 def _rel(path: str, script_dir: str) -> str:
+    """``path`` relative to the script when it lies below the script's folder, else absolute."""
     try:
-        return os.path.relpath(path, script_dir)
+        rel = os.path.relpath(path, script_dir)
     except ValueError:
         return path
+    return path if rel.startswith("..") else rel
 
 
 def script_source(session: EngineSession, graph: Graph, name: str, script: str) -> str:

@@ -7,11 +7,12 @@ would accept the graph symbolically but then fail or silently misbehave at run t
 * **Dtypes.** Keras merge layers run under the float32 dtype policy: floating-point
   inputs are cast to float32, and integer or bool inputs mixed with a float input are
   promoted to float32, so the output is always float32. When *no* input is floating
-  point, Keras declares a float32 result but computes integers (``average``: float64),
-  so the next layer gets something other than it was built for; the rules refuse that
-  and suggest a cast; ``dot`` with ``normalize`` needs every input floating point (the
-  L2 normalisation fails on integers at run time). ``stack`` (our own layer) casts every input to float32, so it
-  takes integer-only and bool inputs too. Bool inputs are refused elsewhere (TensorFlow
+  point, Keras declares a float32 result but computes integers (``average`` of int32:
+  float64), so the next layer gets something other than it was built for; the rules
+  refuse that and suggest a cast (even for the few cases Keras gets right, such as
+  ``average`` of uint8, to keep one rule). ``dot`` with ``normalize`` needs every input
+  floating point (the L2 normalisation fails on integers at run time). ``stack`` (our
+  own layer) casts every input to float32, so it takes integer-only and bool inputs. Bool inputs are refused elsewhere (TensorFlow
   has no bool arithmetic, so ``add`` of two bools fails at run time; ``concatenate``
   refuses them too, to keep one rule), as are strings.
 * **The batch axis.** An ``axis`` that is (or a negative one that resolves to) the batch
