@@ -1,6 +1,6 @@
 """Run every measurement in its own process and print a table; write bench/results.json.
 
-Each measurement module prints one JSON object on its last line of output:
+Each measurement module prints one JSON object per result line (the lines starting with ``{``):
 ``{"metric", "ours", "anchor", "unit", "goal", "kind"}`` where ``kind`` is ``ratio`` (ours ÷
 anchor, goal is an upper bound), ``max`` (ours alone, goal an upper bound) or ``min``.
 """
@@ -46,12 +46,16 @@ def main(argv: list[str]) -> int:
         if proc.returncode != 0:
             print(f"{name}: FAILED\n{proc.stderr[-2000:]}", file=sys.stderr)
             return 1
-        row = json.loads(proc.stdout.strip().splitlines()[-1])
-        if row["kind"] == "ratio":
-            row["ratio"] = row["ours"] / row["anchor"]
-        row["passes"] = _passes(row)
-        row["seconds"] = round(time.perf_counter() - start, 1)
-        rows.append(row)
+        seconds = round(time.perf_counter() - start, 1)
+        for line in proc.stdout.splitlines():
+            if not line.startswith("{"):
+                continue
+            row = json.loads(line)
+            if row["kind"] == "ratio":
+                row["ratio"] = row["ours"] / row["anchor"]
+            row["passes"] = _passes(row)
+            row["seconds"] = seconds
+            rows.append(row)
     print(f"{'metric':<52} {'ours':>10} {'anchor':>10} {'ratio':>7} {'goal':>8}  ")
     for r in rows:
         anchor = f"{r['anchor']:.1f}" if r.get("anchor") is not None else "-"

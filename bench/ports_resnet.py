@@ -28,7 +28,7 @@ def resnet_file() -> str:
 
 def main() -> None:
     path = resnet_file()
-    from modelgraft.io.model_files import read_signature
+    from modelgraft.io import read_signature
 
     ms = timed(lambda: read_signature(path), 10)
     assert "tensorflow" not in sys.modules

@@ -217,3 +217,14 @@ def test_keras_ports_appear_without_tensorflow(models: dict[str, Any]) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "None" in out.stdout and "float32" in out.stdout, out.stdout
+
+
+def test_parameter_counts_follow_the_trainable_flag(models: dict[str, Any]) -> None:
+    p = mg.Project()
+    enc = p.add_model(str(models["keras"]), name="enc")
+    assert enc.params["signature"]["params"] == {"total": 51, "trainable": 51}
+    p.set_trainable(enc, False)
+    assert enc.params["trainable"] is False
+    assert enc.params["signature"]["params"] == {"total": 51, "trainable": 0}
+    p.set_trainable(enc, True)
+    assert enc.params["signature"]["params"]["trainable"] == 51

@@ -184,8 +184,15 @@ class Project:
         self.graph.set_params(node if isinstance(node, (Node, str)) else node.node, **params)
 
     def set_trainable(self, node: NodeRef, trainable: bool) -> None:
-        """Freeze (``False``) or fine-tune (``True``) a model node."""
-        self.set_params(node, trainable=trainable)
+        """Freeze (``False``) or fine-tune (``True``) a model node.
+
+        The node's parameter counts (``signature["params"]``) follow at once; the weights
+        reached so far are kept.
+        """
+        target = self.graph.node(node if isinstance(node, (Node, str)) else node.node)
+        self.set_params(target, trainable=trainable)
+        if target.kind == "model" and os.path.exists(target.params["path"]):
+            self.load_models([target])
 
     # ------------------------------------------------------------------ engine
 

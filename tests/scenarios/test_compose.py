@@ -127,3 +127,48 @@ def test_scenario_matches_hand_written_keras(scenario: str, tmp_path: Path) -> N
     got, want = runtime.run(predictions)
     assert got.shape == want.shape and got.shape[0] == len(next(iter(probe.values())))
     np.testing.assert_allclose(got.astype("float32"), want.astype("float32"), rtol=1e-3, atol=1e-3)
+
+
+def test_s10_second_input_as_categorical_ids_through_an_embedding(tmp_path: Path) -> None:
+    """S10's other variant: dataset B gives 3 categorical ids, embedded before the final model."""
+    import modelgraft as mg
+
+    keras = runtime.keras()
+
+    def make() -> None:
+        feat, side = keras.Input((128,), name="features"), keras.Input((12,), name="side")
+        out = keras.layers.Dense(3, activation="softmax")(keras.layers.Concatenate()([feat, side]))
+        keras.Model([feat, side], out, name="final").save(tmp_path / "final.keras")
+        keras.Sequential([keras.Input((100,)), keras.layers.Dense(128)], name="pre").save(tmp_path / "pre.keras")
+
+    runtime.run(make)
+    p = mg.Project("s10_ids")
+    raw, ids = p.add_input("raw", shape=(100,)), p.add_input("ids", shape=(3,), dtype="int32")
+    pre = p.add_model(str(tmp_path / "pre.keras"), name="pre", trainable=False)
+    final = p.add_model(str(tmp_path / "final.keras"), name="final")
+    emb = p.add_node("embedding", name="emb", input_dim=50, output_dim=4)
+    p.connect(ids, emb)
+    with pytest.raises(mg.IncompatiblePorts) as info:
+        p.connect(emb, final.input("side"))
+    assert info.value.suggestions[0].label == "Insert Flatten"
+    flat = p.add_node("flatten", name="flat")
+    p.connect(raw, pre)
+    p.connect(pre, final.input("features"))
+    p.connect(emb, flat)
+    p.connect(flat, final.input("side"))
+    p.connect(final, p.add_output("label", loss="sparse_categorical_crossentropy"))
+    assert p.check() == []
+    ours = p.build()
+    probe = make_probe(p.graph)
+    assert probe["ids"].dtype == np.int32 and probe["ids"].max() < 50
+
+    def predictions() -> tuple[np.ndarray, np.ndarray]:
+        r, i = keras.Input((100,), name="raw"), keras.Input((3,), dtype="int32", name="ids")
+        e = keras.layers.Embedding(50, 4, name="emb")
+        hand = keras.Model({"raw": r, "ids": i}, keras.saving.load_model(tmp_path / "final.keras")(
+            [keras.saving.load_model(tmp_path / "pre.keras")(r), keras.layers.Flatten()(e(i))]))
+        e.set_weights(ours.get_layer("emb").get_weights())
+        return np.asarray(ours(probe, training=False)), np.asarray(hand(probe, training=False))
+
+    got, want = runtime.run(predictions)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
