@@ -101,3 +101,22 @@ def test_verify_catches_an_export_that_does_not_reproduce(models: dict[str, Any]
 
     with pytest.raises(mg.ExportError, match="does not reproduce the model: output 'y' differs by up to"):
         runtime.run(perturb_and_verify)
+
+
+def test_python_export_of_a_savedmodel_composite(models: dict[str, Any], tmp_path: Path) -> None:
+    result = composite(models, source="exported").export(tmp_path / "c.py", format="python", verify=True)
+    assert result.verified and "mgs.SavedModelLayer(" in (tmp_path / "c.py").read_text()
+
+
+@pytest.mark.parametrize("fmt, name", [("keras", "m.keras"), ("savedmodel", "m_sm"), ("python", "m.py")])
+def test_multi_input_multi_output_model_exports(models: dict[str, Any], tmp_path: Path, fmt: str,
+                                                name: str) -> None:
+    p = mg.Project("multi")
+    image, meta = p.add_input("image", shape=(4,)), p.add_input("meta", shape=(2,), dtype="int32")
+    m = p.add_model(str(models["multi"]), name="m")
+    p.connect(image, m.input("image"))
+    p.connect(meta, m.input("meta"))
+    for port in m.outputs:
+        p.connect(port, p.add_output(f"y_{port.name}"))
+    assert len(m.outputs) >= 2 and p.check() == []
+    assert p.export(tmp_path / name, format=fmt, verify=True).verified

@@ -44,12 +44,13 @@ def load(path, name, trainable):
     return model
 
 
-def call(model, inputs, output_names):
-    """Call a source model with its inputs in order; return its outputs as a list."""
+def call(model, inputs, output_names, input_names=None):
+    """Call a source model with its inputs in order (by name if input_names is given);
+    return its outputs as a list."""
     if len(inputs) == 1:
         result = model(inputs[0])
-    elif isinstance(model.input, dict):
-        result = model(dict(zip(model.input, inputs)))
+    elif input_names:
+        result = model(dict(zip(input_names, inputs)))
     else:
         result = model(list(inputs))
     if isinstance(result, dict):
@@ -122,18 +123,18 @@ def script_source(session: EngineSession, graph: Graph, name: str, script: str) 
             outs = []
         elif node.kind == "model":
             loaded = session.loaded(node)
-            names = [e["name"] for e in loaded.signature["outputs"]]
+            path = _rel(node.params["path"], script_dir)
             if loaded.format == "savedmodel":
                 imports.add("from modelgraft.engine import savedmodel_layer as mgs")
-                lines.append(f"    {var}_layer = mgs.SavedModelLayer(filepath=os.path.join(HERE, "
-                             f"{_rel(node.params['path'], script_dir)!r}), endpoint={loaded.signature['endpoint']!r}, "
-                             f"trainable={node.params['trainable']}, name={node.name!r})")
-                lines.append(f"    {var} = {var}_layer([{', '.join(ins)}])")
+                lines.append(f"    {var}_model = mgs.SavedModelLayer(filepath=os.path.join(HERE, {path!r}), "
+                             f"endpoint={loaded.endpoint!r}, trainable={node.params['trainable']}, "
+                             f"name={node.name!r})")
             else:
-                lines.append(f"    {var}_model = load({_rel(node.params['path'], script_dir)!r}, "
-                             f"{node.name!r}, trainable={node.params['trainable']})")
-                lines.append(f"    {var} = call({var}_model, [{', '.join(ins)}], {names!r})")
-            outs = [f"{var}[{i}]" for i in range(len(names))]
+                lines.append(f"    {var}_model = load({path!r}, {node.name!r}, "
+                             f"trainable={node.params['trainable']})")
+            by_name = f", {loaded.input_names!r}" if loaded.input_mode == "dict" else ""
+            lines.append(f"    {var} = call({var}_model, [{', '.join(ins)}], {loaded.output_names!r}{by_name})")
+            outs = [f"{var}[{i}]" for i in range(len(loaded.output_names))]
         else:
             built = session.layer(node)
             if "mgl." in built.source:
