@@ -159,9 +159,12 @@ class Project:
                 raise
         return node
 
+    def _node(self, ref: NodeRef) -> Node:
+        return self.graph.node(ref.node if isinstance(ref, Port) else ref)
+
     def remove(self, node: NodeRef) -> None:
         """Remove a node and its edges."""
-        self.graph.remove_node(node if isinstance(node, (Node, str)) else node.node)
+        self.graph.remove_node(self._node(node))
 
     def connect(self, src: NodeRef, dst: NodeRef, force: bool = False) -> Edge:
         """Connect an output to an input; see :meth:`Graph.connect`.
@@ -175,13 +178,13 @@ class Project:
 
     def disconnect(self, dst: NodeRef) -> None:
         """Remove the edge into an input port (or into a node's only input)."""
-        port = dst if isinstance(dst, Port) else self.graph.node(dst).input(0)
+        port = dst if isinstance(dst, Port) else self._node(dst).input(0)
         for edge in port.edges:
             self.graph.disconnect(edge)
 
     def set_params(self, node: NodeRef, **params: Any) -> None:
         """Change parameters of a node (re-inferring specs downstream)."""
-        self.graph.set_params(node if isinstance(node, (Node, str)) else node.node, **params)
+        self.graph.set_params(self._node(node), **params)
 
     def set_trainable(self, node: NodeRef, trainable: bool) -> None:
         """Freeze (``False``) or fine-tune (``True``) a model node.
@@ -189,7 +192,7 @@ class Project:
         The node's parameter counts (``signature["params"]``) follow at once; the weights
         reached so far are kept.
         """
-        target = self.graph.node(node if isinstance(node, (Node, str)) else node.node)
+        target = self._node(node)
         self.set_params(target, trainable=trainable)
         if target.kind == "model" and os.path.exists(target.params["path"]):
             self.load_models([target])

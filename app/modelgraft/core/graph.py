@@ -160,17 +160,10 @@ class Graph:
         ``edge_removed`` is emitted for each).
         """
         node = self.node(node)
-        old = node.params
-        params = self.catalog.normalize_params(node.kind, {**old, **changes}, node.name)
-        if params == old:
-            return
-        node.params = params
-        self._update_ports(node)
-        self.params_changed.emit(node, old)
-        self._propagate([node])
+        self.replace_params(node, {**node.params, **changes})
 
     def replace_params(self, node: str | Node, params: dict[str, Any]) -> None:
-        """Replace all parameters of a node (used by undo)."""
+        """Replace all parameters of a node (what undo uses); see :meth:`set_params`."""
         node = self.node(node)
         normalized = self.catalog.normalize_params(node.kind, dict(params), node.name)
         old = node.params
