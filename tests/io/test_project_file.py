@@ -194,7 +194,7 @@ BAD_GRAPH = [
     (_doc(edges=[{"src": "x", "src_port": "out", "dst": "y", "dst_port": "input"}]),
      "demo.mgraft: edges[0]: node 'x' has no output named 'out' (its outputs: 'output')"),
     (_doc(edges=[{"src": "x", "src_port": "output", "dst": "y", "dst_port": "input"}] * 2),
-     "demo.mgraft: edges[1]: 'y' input 'input' is already connected to 'x' output; disconnect it first"),
+     "demo.mgraft: edges[1]: 'y' input is already connected to 'x' output; disconnect it first"),
 ]
 
 

@@ -70,10 +70,12 @@ class Port:
 
     @property
     def label(self) -> str:
-        """How messages name this port, e.g. ``"'clf' input 'feat'"`` or ``"'enc' output"``."""
+        """How messages name this port, e.g. ``"'clf' input 'feat'"`` or ``"'enc' output"``
+        (the port name is left out where it adds nothing: a port called ``input`` or
+        ``output``, or a node's only output)."""
         word = "input" if self.direction == "in" else "output"
         count = len(self.node._inputs) if self.direction == "in" else len(self.node._outputs)
-        if count == 1 and self.direction == "out":
+        if self.name == word or (count == 1 and self.direction == "out"):
             return f"'{self.node.name}' {word}"
         return f"'{self.node.name}' {word} '{self.name}'"
 
