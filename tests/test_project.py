@@ -228,3 +228,21 @@ def test_parameter_counts_follow_the_trainable_flag(models: dict[str, Any]) -> N
     assert enc.params["signature"]["params"] == {"total": 51, "trainable": 0}
     p.set_trainable(enc, True)
     assert enc.params["signature"]["params"]["trainable"] == 51
+
+
+def test_data_bindings_are_saved_relative_and_survive_a_move(tmp_path: Path) -> None:
+    work = tmp_path / "proj"
+    (work / "data").mkdir(parents=True)
+    np.save(work / "data" / "x.npy", np.zeros((6, 4), "float32"))
+    p = mg.Project()
+    p.connect(p.add_input("x", shape=(4,)), p.add_output("y"))
+    p.bind_data("x", work / "data" / "x.npy")
+    p.set_validation(0.5, seed=3)
+    p.save(work / "p.mgraft")
+    stored = json.loads((work / "p.mgraft").read_text())["data"]
+    assert stored["bindings"]["x"]["source"] == "data/x.npy" and stored["split"]["seed"] == 3
+    shutil.move(str(work), tmp_path / "moved")
+    q = mg.Project.load(tmp_path / "moved" / "p.mgraft", load_models=False)
+    assert Path(q.data["bindings"]["x"]["source"]) == tmp_path / "moved" / "data" / "x.npy"
+    with pytest.raises(mg.DataError, match="'nope'"):
+        q.bind_data("nope", tmp_path / "moved" / "data" / "x.npy")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .core.errors import (
     BuildError,
+    DataError,
     ExportError,
     GraphError,
     IncompatiblePorts,
@@ -25,7 +26,7 @@ from .project import Project
 __version__ = "0.1.0"
 
 __all__ = [
-    "BuildError", "ExportError", "GraphError", "IncompatiblePorts", "ModelFileError",
+    "BuildError", "DataError", "ExportError", "GraphError", "IncompatiblePorts", "ModelFileError",
     "ModelGraftError", "ParamError", "Problem", "Project", "ProjectFileError", "ShapeError",
     "TensorSpec", "UnknownKind", "UnsafeModelError", "__version__",
 ]

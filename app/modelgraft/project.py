@@ -69,6 +69,7 @@ class Project:
         Raises:
             ProjectFileError: the file cannot be read or is not a valid project.
         """
+        from .io.data_spec import data_from_file
         from .io.project_file import data_to_graph, read_project
 
         path = Path(path).resolve()
@@ -76,7 +77,7 @@ class Project:
         project = cls(data.name)
         project.graph = data_to_graph(data, path.parent, CATALOG)
         project.path = path
-        project.data = dict(data.data)
+        project.data = data_from_file(data.data, path.parent, path.name)
         project.training = dict(data.training)
         if load_models:
             project.load_models(missing_ok=True)
@@ -196,6 +197,37 @@ class Project:
         self.set_params(target, trainable=trainable)
         if target.kind == "model" and os.path.exists(target.params["path"]):
             self.load_models([target])
+
+    # ------------------------------------------------------------------ data
+
+    def bind_data(self, name: str, source: str | os.PathLike[str], key: str | list[str] | None = None,
+                  validation: str | os.PathLike[str] | None = None) -> None:
+        """Bind an input or output node to a data source (CSV, NPY, NPZ or image folder).
+
+        Args:
+            name: An input-node or output-node name.
+            source: The data file or image folder (saved relative to the project file).
+            key: An NPZ array name, or a CSV column name or list of names.
+            validation: A separate validation source for this binding.
+
+        Raises:
+            DataError: an unknown node, a missing file, an unknown key or column.
+        """
+        from .data_api import bind_data
+
+        bind_data(self, name, source, key, validation)
+
+    def unbind_data(self, name: str) -> None:
+        """Remove the data binding of a node."""
+        from .data_api import unbind_data
+
+        unbind_data(self, name)
+
+    def set_validation(self, fraction: float = 0.2, seed: int = 0) -> None:
+        """Hold out a seeded random ``fraction`` of the rows for validation (0 removes it)."""
+        from .data_api import set_validation
+
+        set_validation(self, fraction, seed)
 
     # ------------------------------------------------------------------ engine
 

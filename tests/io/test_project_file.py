@@ -48,11 +48,13 @@ def _snapshot(graph):
 def test_round_trip_keeps_nodes_params_positions_and_edges(project, catalog):
     root, graph = project
     path = root / "demo.mgraft"
-    written = save_project(path, graph, data={"sources": []}, training={"epochs": 3})
+    split = {"split": {"fraction": 0.25, "seed": 1}}
+    written = save_project(path, graph, data=split, training={"epochs": 3})
     data, reopened = open_project(path, catalog)
     assert _snapshot(reopened) == _snapshot(graph)
     assert data == written
-    assert (data.name, data.data, data.training) == ("demo", {"sources": []}, {"epochs": 3})
+    assert (data.name, data.training) == ("demo", {"epochs": 3})
+    assert data.data["split"] == {"fraction": 0.25, "seed": 1}
     assert reopened.check() == graph.check()
 
 

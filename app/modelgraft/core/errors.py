@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BuildError",
+    "DataError",
     "ExportError",
     "GraphError",
     "IncompatiblePorts",
@@ -84,6 +85,11 @@ class UnsafeModelError(ModelFileError):
 
 class ProjectFileError(ModelGraftError, ValueError):
     """A project file that cannot be read: bad JSON, a bad field, a newer format version."""
+
+
+class DataError(ModelGraftError, ValueError):
+    """A data binding or data file that cannot feed the graph: an unknown node, a missing file,
+    an unknown key or column, disagreeing row counts, a shape that does not fit its port."""
 
 
 class BuildError(ModelGraftError):

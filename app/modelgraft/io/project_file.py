@@ -23,6 +23,7 @@ from ..core.catalog import Catalog
 from ..core.errors import GraphError, ParamError, ProjectFileError, UnknownKind
 from ..core.graph import Graph
 from .atomic import atomic_write_text
+from .data_spec import data_for_file
 from .migrations import CURRENT_VERSION, MigrationError, migrate
 
 __all__ = [
@@ -281,7 +282,7 @@ def graph_to_data(graph: Graph, project_dir: str | os.PathLike[str], name: str,
         nodes.append(NodeData(name=node.name, kind=node.kind, params=params, position=node.position))
     edges = [EdgeData(src=s, src_port=sp, dst=d, dst_port=dp)
              for s, sp, d, dp in (edge.key() for edge in graph.edges)]
-    return ProjectData(name=name, nodes=nodes, edges=edges, data=_plain(data or {}),
+    return ProjectData(name=name, nodes=nodes, edges=edges, data=data_for_file(data or {}, base),
                        training=_plain(training or {}))
 
 

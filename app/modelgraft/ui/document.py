@@ -50,11 +50,14 @@ class Document(QObject):
         super().__init__(parent)
         self.bridge = bridge
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.dirty_changed.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.project = Project("untitled")
         self.selection: list[str] = []
         self.loading: set[str] = set()
         self._watch(self.project)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.dirty_changed.emit(not clean)
 
     # ------------------------------------------------------------------ state
 
