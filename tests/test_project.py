@@ -246,3 +246,23 @@ def test_data_bindings_are_saved_relative_and_survive_a_move(tmp_path: Path) -> 
     assert Path(q.data["bindings"]["x"]["source"]) == tmp_path / "moved" / "data" / "x.npy"
     with pytest.raises(mg.DataError, match="'nope'"):
         q.bind_data("nope", tmp_path / "moved" / "data" / "x.npy")
+
+
+def test_train_through_the_project_api_keeps_the_weights(models: dict[str, Any]) -> None:
+    p = mg.Project("fit")
+    x = p.add_input("x", shape=(4,))
+    enc = p.add_model(str(models["keras"]), name="enc", trainable=False)
+    head = p.add_node("dense", name="head", units=1)
+    p.connect(x, enc)
+    p.connect(enc, head)
+    p.connect(head, p.add_output("y", loss="mse"))
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(64, 4)).astype("float32")
+    target = data.sum(axis=1, keepdims=True)
+    history = p.train(x=data, y=target, epochs=3, batch_size=16, optimizer="adam", learning_rate=0.05)
+    assert set(history) >= {"loss"} and len(history["loss"]) == 3
+    assert history["loss"][-1] < history["loss"][0]
+    kernel = np.asarray(p.build().get_layer("head").kernel)
+    again = p.train(x=data, y=target, epochs=1, batch_size=16)
+    assert again["loss"][0] <= history["loss"][-1] * 1.5, "the second run starts from the weights reached"
+    assert not np.array_equal(kernel, np.asarray(p.build().get_layer("head").kernel))

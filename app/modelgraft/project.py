@@ -229,6 +229,57 @@ class Project:
 
         set_validation(self, fraction, seed)
 
+    # ------------------------------------------------------------------ training
+
+    def set_training(self, **settings: Any) -> Any:
+        """Validate and store training settings (optimizer, learning_rate, batch_size, …).
+
+        Returns:
+            The complete :class:`~modelgraft.engine.training.TrainSettings`.
+        """
+        from . import train_api
+
+        return train_api.set_training(self, **settings)
+
+    def train(self, x: Any = None, y: Any = None, epochs: int | None = None, batch_size: int | None = None,
+              validation_split: float | None = None, validation_data: Any = None,
+              optimizer: str | None = None, learning_rate: float | None = None,
+              callbacks: tuple[Any, ...] | list[Any] = (), **more: Any) -> dict[str, list[float]]:
+        """Train the composite in the calling thread and return the history.
+
+        Without ``x``/``y`` the project's data bindings are used (normalize statistics are
+        fitted on the training split first). Arguments left ``None`` come from the project's
+        training settings. The weights reached are kept: the next ``build()``, ``export()``
+        or ``train()`` starts from them. Each run is recorded next to a saved project.
+
+        Returns:
+            Metric name → one value per epoch (``loss``, ``val_loss``, metrics).
+        """
+        from . import train_api
+
+        return train_api.train(self, x, y, epochs=epochs, batch_size=batch_size,
+                               validation_split=validation_split, validation_data=validation_data,
+                               optimizer=optimizer, learning_rate=learning_rate, callbacks=callbacks,
+                               **more)
+
+    def runs(self) -> list[Any]:
+        """The recorded training runs of this project, oldest first."""
+        from . import train_api
+
+        return train_api.runs(self)
+
+    def load_history(self, run_id: str) -> dict[str, list[float]]:
+        """The per-epoch history of a recorded run."""
+        from . import train_api
+
+        return train_api.load_history(self, run_id)
+
+    def restore_run(self, run_id: str) -> None:
+        """Put a recorded run's best weights back into the model."""
+        from . import train_api
+
+        train_api.restore_run(self, run_id)
+
     # ------------------------------------------------------------------ engine
 
     @property

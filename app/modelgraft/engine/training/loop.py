@@ -1,0 +1,447 @@
+"""Training the composite: compile it from the graph's heads, fit it, keep the weights reached.
+
+:func:`train` runs in the CALLING thread. Keras keeps naming counters and the dtype policy
+per thread (DESIGN.md rule 6), so everything Keras-side of one run (build, compile, fit)
+happens in that one thread: API users call it from their own thread; the GUI calls it on
+the engine thread (``runtime.run(train_api.train, …)``), where all its other TensorFlow
+work happens too. The model is built through ``project.session``, whose cached models and
+layers hold the weights, so training changes what the next ``build()``/``export()`` uses and
+a second ``train`` continues from the weights (and, when nothing changed, the optimizer
+state) reached by the first.
+
+Distributed and mixed-precision runs need their variables created inside
+``strategy.scope()`` (respectively under the ``mixed_float16`` policy), but the session's
+cached layers were created outside it. They
+therefore build a fresh :class:`~modelgraft.engine.session.EngineSession` inside the scope,
+copy the session's current weights in, train, and copy the trained weights back out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from ...core.errors import ModelGraftError
+from ...core.graph import INPUT_KIND, OUTPUT_KIND, Graph
+from .. import runtime
+from .settings import SettingsError, TrainingError, TrainSettings
+
+if TYPE_CHECKING:
+    from ..session import EngineSession
+
+__all__ = ["AUTO_STEPS_PER_EXECUTION", "auto_steps_per_execution", "make_strategy", "train"]
+
+AUTO_STEPS_PER_EXECUTION = 64
+"""Batches per compiled call for small models (chosen by ``bench/train_speed.py``)."""
+
+_PARAMS_SMALL, _PARAMS_MEDIUM = 1_000_000, 20_000_000
+
+
+@dataclass
+class _Compiled:
+    model: Any
+    key: str
+    variables: tuple[int, ...]
+
+
+_compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
+
+
+def auto_steps_per_execution(model: Any, steps_per_epoch: int | None) -> int:
+    """The default ``steps_per_execution``: many batches per call for small models.
+
+    Measured on 2 CPU cores (``bench/train_speed.py``): a small composite trains about 3.5×
+    faster with 64 batches per call than with 1. Bigger models spend their time in the
+    math, not in per-call overhead, and batch-level callbacks (stop, NaN guard, progress)
+    only run between calls, so the value shrinks as the model grows.
+    """
+    params = model.count_params()
+    spe = AUTO_STEPS_PER_EXECUTION if params <= _PARAMS_SMALL else 8 if params <= _PARAMS_MEDIUM else 1
+    return max(1, min(spe, steps_per_epoch or spe))
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _names(graph: Graph, kind: str) -> list[str]:
+    return [n.name for n in graph.topological() if n.kind == kind]
+
+
+def _as_dict(data: Any, names: list[str], what: str) -> dict[str, Any]:
+    """In-memory data keyed by node name: a dict, a list in node order, or one array."""
+    import numpy as np
+
+    if isinstance(data, dict):
+        missing = [n for n in names if n not in data]
+        extra = [k for k in data if k not in names]
+        if missing or extra:
+            bad = f"has no array for {what} '{missing[0]}'" if missing else f"has an array '{extra[0]}' " \
+                f"that is no {what} of the graph"
+            raise TrainingError(f"the training data {bad}; the graph's {what}s are {', '.join(names)}")
+        return {n: np.asarray(data[n]) for n in names}
+    if isinstance(data, (list, tuple)) and len(names) != 1:
+        if len(data) != len(names):
+            raise TrainingError(f"the training data gives {len(data)} arrays for {len(names)} {what}s "
+                                f"({', '.join(names)})")
+        return {n: np.asarray(a) for n, a in zip(names, data)}
+    if len(names) != 1:
+        raise TrainingError(f"the graph has {len(names)} {what}s ({', '.join(names)}): pass a dict "
+                            "keyed by their names")
+    return {names[0]: np.asarray(data)}
+
+
+def _bare(d: dict[str, Any]) -> Any:
+    """A one-entry dict as its value: a single-input/-output Keras model takes bare tensors."""
+    return next(iter(d.values())) if len(d) == 1 else d
+
+
+def _rows(arrays: dict[str, Any]) -> int:
+    counts = {k: len(v) for k, v in arrays.items()}
+    if len(set(counts.values())) > 1:
+        detail = ", ".join(f"'{k}' {c}" for k, c in counts.items())
+        raise TrainingError(f"the training arrays have different row counts ({detail})")
+    return next(iter(counts.values()))
+
+
+@dataclass
+class _Data:
+    train: Any
+    validation: Any
+    steps: int | None
+    rows: int
+    validation_rows: int = 0
+
+
+def _array_data(graph: Graph, x: Any, y: Any, validation_split: float, validation_data: Any,
+                batch_size: int, seed: int | None, distributed: bool) -> _Data:
+    tf = runtime.tf()
+    xs = _as_dict(x, _names(graph, INPUT_KIND), "input")
+    ys = _as_dict(y, _names(graph, OUTPUT_KIND), "output")
+    rows = _rows({**xs, **ys})
+    val = None
+    if validation_data is not None:
+        vx, vy = validation_data[0], validation_data[1]
+        val = (_as_dict(vx, list(xs), "input"), _as_dict(vy, list(ys), "output"))
+    elif validation_split:
+        cut = rows - int(math.floor(rows * validation_split))
+        if cut in (0, rows):
+            raise SettingsError(f"training setting 'validation_split' {validation_split} leaves no rows "
+                                f"for {'training' if cut == 0 else 'validation'} out of {rows}",
+                                "validation_split")
+        val = ({k: v[cut:] for k, v in xs.items()}, {k: v[cut:] for k, v in ys.items()})
+        xs, ys = {k: v[:cut] for k, v in xs.items()}, {k: v[:cut] for k, v in ys.items()}
+        rows = cut
+
+    def pipeline(xd: dict[str, Any], yd: dict[str, Any], shuffle: bool) -> Any:
+        ds = tf.data.Dataset.from_tensor_slices((_bare(xd), _bare(yd)))
+        if shuffle:
+            ds = ds.shuffle(min(_rows(xd), 65536), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        return _shardable(ds) if distributed else ds
+
+    return _Data(pipeline(xs, ys, True), pipeline(*val, False) if val else None,
+                 math.ceil(rows / batch_size), rows, _rows({**val[0], **val[1]}) if val else 0)
+
+
+def _shardable(ds: Any) -> Any:
+    """In-memory datasets have no files to shard by: shard multi-worker input by batch."""
+    tf = runtime.tf()
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return ds.with_options(options)
+
+
+def _bound_data(project: Any, batch_size: int, seed: int | None, distributed: bool) -> _Data:
+    """The project's data bindings through ``modelgraft.data_api``, statistics fitted first."""
+    from ... import data_api  # noqa: PLC0415 - the data layer sits beside the engine
+
+    plan = data_api.make_datasets(project, project.graph, batch_size, seed=seed or 0, shuffle=True)
+    data_api.fit_statistics(project, project.graph, plan)
+
+    def unwrap(ds: Any) -> Any:
+        if ds is None:
+            return None
+        xs, ys = ds.element_spec
+        if (isinstance(xs, dict) and len(xs) == 1) or (isinstance(ys, dict) and len(ys) == 1):
+            ds = ds.map(lambda xd, yd: (_bare(xd) if isinstance(xd, dict) else xd,
+                                        _bare(yd) if isinstance(yd, dict) else yd))
+        return _shardable(ds) if distributed else ds
+
+    return _Data(unwrap(plan.train), unwrap(plan.validation), plan.steps_per_epoch, plan.train_rows,
+                 plan.validation_rows or 0)
+
+
+# --------------------------------------------------------------------------- model
+
+
+def _compile_args(graph: Graph) -> dict[str, Any]:
+    heads = [n for n in graph.topological() if n.kind == OUTPUT_KIND]
+    if not heads:
+        raise TrainingError("the graph has no output node, so there is nothing to train against")
+    loss = {n.name: n.params["loss"] for n in heads}
+    metrics = {n.name: list(n.params["metrics"]) for n in heads}
+    weights = {n.name: float(n.params["loss_weight"]) for n in heads}
+    if len(heads) == 1:
+        return {"loss": _bare(loss), "metrics": _bare(metrics), "loss_weights": None}
+    return {"loss": loss, "metrics": {k: v for k, v in metrics.items() if v}, "loss_weights": weights}
+
+
+def _multipliers(session: EngineSession, graph: Graph) -> list[tuple[Any, float]]:
+    pairs = []
+    for node in graph:
+        if node.kind == "model" and node.params["trainable"]:
+            factor = float(node.params["learning_rate_multiplier"])
+            if factor != 1.0:
+                pairs += [(v, factor) for v in session.loaded(node).layer.trainable_weights]
+    return pairs
+
+
+def _compile_key(graph: Graph, settings: TrainSettings, spe: int) -> str:
+    import json
+
+    snap = [(n.name, n.kind, sorted((k, repr(v)) for k, v in n.params.items() if k != "signature"))
+            for n in graph.topological()]
+    edges = sorted((e.src.node.name, e.src.index, e.dst.node.name, e.dst.index) for e in graph.edges)
+    compile_fields = {k: v for k, v in settings.to_dict().items()
+                      if k in ("optimizer", "learning_rate", "mixed_precision", "jit_compile")}
+    return json.dumps([snap, edges, compile_fields, spe], default=str)
+
+
+def _compiled_model(session: EngineSession, graph: Graph, name: str, settings: TrainSettings,
+                    steps: int | None) -> Any:
+    """Build and compile, reusing the last compiled model (and optimizer state) when unchanged."""
+    from .optimizers import make_optimizer
+
+    model = session.build(graph, name)
+    spe = settings.steps_per_execution or auto_steps_per_execution(model, steps)
+    key = _compile_key(graph, settings, spe)
+    variables = tuple(id(v) for v in model.weights)
+    previous = _compiled.get(session)
+    if previous is not None and previous.key == key and previous.variables == variables:
+        previous.model.stop_training = False
+        return previous.model
+    optimizer = make_optimizer(settings.optimizer, settings.learning_rate, _multipliers(session, graph))
+    model.compile(optimizer=optimizer, steps_per_execution=spe, jit_compile=settings.jit_compile,
+                  **_compile_args(graph))
+    _compiled[session] = _Compiled(model, key, variables)
+    return model
+
+
+def _forget_compiled(session: EngineSession) -> None:
+    _compiled.pop(session, None)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def make_strategy(name: str) -> tuple[Any, bool]:
+    """A ``tf.distribute`` strategy by name, and whether this process is the chief.
+
+    Create it before any other TensorFlow work: multi-worker collectives must be set up
+    before the runtime starts.
+
+    Args:
+        name: ``auto`` (``None``: one device, unless several GPUs are visible, then
+            mirrored), ``mirrored`` (``MirroredStrategy`` over the visible GPUs, or the one
+            CPU device without GPUs) or ``multiworker`` (``MultiWorkerMirroredStrategy``
+            configured by ``TF_CONFIG``).
+
+    Raises:
+        TrainingError: ``multiworker`` without a valid ``TF_CONFIG``.
+    """
+    import json
+    import os
+
+    if name == "multiworker":
+        try:
+            config = json.loads(os.environ.get("TF_CONFIG") or "null")
+        except ValueError as err:
+            raise TrainingError(f"TF_CONFIG is not valid JSON: {err}") from None
+        if not isinstance(config, dict) or "cluster" not in config or "task" not in config:
+            raise TrainingError("multi-worker training needs TF_CONFIG with 'cluster' and 'task' "
+                                "(see docs/training.md)")
+        strategy = runtime.tf().distribute.MultiWorkerMirroredStrategy()
+        task = config["task"]
+        chief = task.get("type") == "chief" or (
+            task.get("type") == "worker" and int(task.get("index", 0)) == 0 and "chief" not in config["cluster"])
+        return strategy, chief
+    tf = runtime.tf()
+    gpus = tf.config.list_physical_devices("GPU")
+    if name == "mirrored" or len(gpus) > 1:
+        devices = [f"/gpu:{i}" for i in range(len(gpus))] or ["/cpu:0"]
+        return tf.distribute.MirroredStrategy(devices), True
+    return None, True
+
+
+def _device(name: str) -> str:
+    tf = runtime.tf()
+    if name == "cpu":
+        return "/CPU:0"
+    index = int(name.split(":")[1])
+    gpus = tf.config.list_physical_devices("GPU")
+    if index >= len(gpus):
+        listed = ", ".join(["cpu"] + [f"gpu:{i}" for i in range(len(gpus))])
+        raise SettingsError(f"training setting 'device' names '{name}', which is not available here "
+                            f"(available: {listed})", "device")
+    return f"/GPU:{index}"
+
+
+def _seed(settings: TrainSettings) -> None:
+    if settings.seed is None:
+        return
+    runtime.keras().utils.set_random_seed(settings.seed)
+    if settings.deterministic:
+        runtime.tf().config.experimental.enable_op_determinism()
+
+
+def _callbacks(settings: TrainSettings, model: Any, has_validation: bool, steps: int | None,
+               progress: Callable[[dict[str, Any]], None] | None, stop: Any,
+               extra: Iterable[Any], run_dir: str | None) -> tuple[list[Any], Any, Any]:
+    from .callbacks import NanGuard, ProgressForwarder, StopOnFlag
+
+    keras = runtime.keras()
+    monitor = settings.monitor if has_validation else "loss"
+    guard = NanGuard(model.steps_per_execution if hasattr(model, "steps_per_execution") else 1)
+    stopper = StopOnFlag(stop) if stop is not None else None
+    out: list[Any] = [guard]
+    if settings.early_stopping:
+        out.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=settings.patience))
+    if settings.reduce_lr_on_plateau:
+        out.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=settings.reduce_lr_factor,
+                                                     patience=max(1, settings.patience // 2)))
+    if settings.tensorboard and run_dir:
+        out.append(keras.callbacks.TensorBoard(log_dir=f"{run_dir}/tensorboard"))
+    if progress is not None:
+        out.append(ProgressForwarder(progress, settings.epochs, steps))
+    # the stop flag is checked last, so a flag set by any callback during a batch stops after it
+    return out + list(extra) + ([stopper] if stopper else []), guard, stopper
+
+
+def _translate(err: BaseException, batch_size: int) -> ModelGraftError:
+    tf = runtime.tf()
+    if isinstance(err, tf.errors.ResourceExhaustedError):
+        return TrainingError(f"the device ran out of memory with batch size {batch_size}: try a smaller "
+                             "batch size, or turn on mixed precision")
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if isinstance(err, tf.errors.InvalidArgumentError) and "Nan" in str(err):
+        first = "a NaN or infinite value reached a checked operation"
+    return TrainingError(f"training failed: {type(err).__name__}: {first[:300]}")
+
+
+def _is_multiworker(strategy: Any) -> bool:
+    return strategy is not None and isinstance(strategy, runtime.tf().distribute.MultiWorkerMirroredStrategy)
+
+
+def _copy_weights(source: Any, target: Any) -> None:
+    target.set_weights(source.get_weights())
+
+
+def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
+          batch_size: int | None = None, validation_split: float | None = None,
+          validation_data: Any = None, optimizer: str | None = None,
+          learning_rate: float | None = None, callbacks: Iterable[Any] = (),
+          progress: Callable[[dict[str, Any]], None] | None = None, stop: Any = None,
+          strategy: Any = None, record: bool = True, **more: Any) -> dict[str, list[float]]:
+    """Train the project's composite in the calling thread and return the history.
+
+    Args:
+        project: The :class:`~modelgraft.project.Project`.
+        x: Input arrays: one array (one input), a list in input order, or a dict keyed by
+            input node name. ``None`` (with ``y``) uses the project's data bindings.
+        y: Target arrays, likewise keyed by output node name.
+        epochs, batch_size, validation_split, optimizer, learning_rate: Override the
+            project's training settings for this run (``None`` keeps them).
+        validation_data: ``(x, y)`` arrays for validation (replaces ``validation_split``).
+        callbacks: Extra Keras callbacks.
+        progress: Called with throttled progress events (see
+            :class:`~modelgraft.engine.training.callbacks.ProgressForwarder`).
+        stop: A ``threading.Event`` or a callable; when set, training stops after the
+            current batch (execution) and keeps the weights reached.
+        strategy: A ``tf.distribute.Strategy`` (created by the caller before any other
+            TensorFlow work, as multi-worker strategies require), or ``None``.
+        record: Save a run record next to the project file (when it has one).
+        **more: Any other :class:`TrainSettings` field (``seed``, ``deterministic``,
+            ``early_stopping``, ``steps_per_execution``, …).
+
+    Returns:
+        ``{metric name: [value per epoch]}``, e.g. ``{"loss": [...], "val_loss": [...]}``.
+
+    Raises:
+        SettingsError: an invalid setting (names the field).
+        TrainingError: bad data, a NaN loss (its ``history`` attribute keeps the epochs
+            done; the last good weights are back in place), out of memory, any other failure.
+        BuildError: the graph does not build.
+    """
+    from . import runs
+
+    settings = TrainSettings.from_dict(project.training).replace(
+        epochs=epochs, batch_size=batch_size, validation_split=validation_split,
+        optimizer=optimizer, learning_rate=learning_rate, **more)
+    if (x is None) != (y is None):
+        raise TrainingError("pass both x and y, or neither to train on the project's data bindings")
+    tf = runtime.tf()
+    device = _device(settings.device)
+    _seed(settings)
+    distributed = strategy is not None
+    if x is None:
+        data = _bound_data(project, settings.batch_size, settings.seed, distributed)
+    else:
+        shuffle_seed = 0 if settings.seed is None and distributed else settings.seed  # workers agree
+        data = _array_data(project.graph, x, y, settings.validation_split, validation_data,
+                           settings.batch_size, shuffle_seed, distributed)
+    keras = runtime.keras()
+    policy = keras.config.dtype_policy()
+    detached = distributed or settings.mixed_precision
+    try:
+        if settings.mixed_precision:
+            keras.config.set_dtype_policy("mixed_float16")
+        with tf.device(device):
+            if detached:
+                from ..session import EngineSession
+
+                base = project.session.build(project.graph, project.name)
+                with strategy.scope() if distributed else contextlib.nullcontext():
+                    session = EngineSession()
+                    model = _compiled_model(session, project.graph, project.name, settings, data.steps)
+                    _copy_weights(base, model)
+            else:
+                session = project.session
+                model = _compiled_model(session, project.graph, project.name, settings, data.steps)
+    finally:
+        keras.config.set_dtype_policy(policy)
+    recorder = runs.start_run(project, settings, data.validation is not None) if record else None
+    cbs, guard, stopper = _callbacks(settings, model, data.validation is not None, data.steps, progress,
+                                     stop, callbacks, recorder.folder if recorder else None)
+    if recorder:
+        cbs.append(recorder.checkpoint())
+    try:
+        if _is_multiworker(strategy):
+            from .distributed import fit_multiworker
+
+            with strategy.scope():
+                model.optimizer.build(model.trainable_variables)
+            history = fit_multiworker(model, strategy, data.train, data.validation, data.rows,
+                                      data.validation_rows, settings.batch_size, settings.epochs, cbs)
+        else:
+            with contextlib.nullcontext() if distributed else tf.device(device):
+                result = model.fit(data.train, validation_data=data.validation, epochs=settings.epochs,
+                                   callbacks=cbs, shuffle=False, verbose=0)
+            history = {k: [float(v) for v in vs] for k, vs in result.history.items()}
+    except ModelGraftError:
+        raise
+    except Exception as err:  # noqa: BLE001 - every failure reaches the user as one message
+        _forget_compiled(session)
+        raise _translate(err, settings.batch_size) from err
+    if detached:
+        _copy_weights(model, base)
+    if recorder:
+        recorder.finish(history, stopped=bool(stopper and stopper.stopped), error=guard.message)
+    if guard.message:
+        _forget_compiled(session)
+        error = TrainingError(guard.message)
+        error.history = history  # type: ignore[attr-defined]
+        raise error
+    return history

@@ -1,0 +1,238 @@
+"""Training the composite: S10/S12 end to end, per-model learning rates, stop/resume, NaN guard,
+seeds, run records, data bindings. Real (small) models and data; no mocks."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import modelgraft as mg
+from modelgraft import data_api, train_api
+from modelgraft.engine import runtime
+from modelgraft.engine.training import SettingsError, TrainingError, TrainSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("make_examples", ROOT / "resources" / "make_examples.py")
+examples = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(examples)  # type: ignore[union-attr]
+
+N = 256
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
+    folder = tmp_path_factory.mktemp("s10")
+    return folder, runtime.run(examples.build_sources, "s10_two_datasets", folder)
+
+
+def s10(sources: tuple[Path, dict[str, Path]], scenario: str = "s10_two_datasets") -> mg.Project:
+    folder, src = sources
+    return examples.build_project(scenario, folder, src)
+
+
+def data(seed: int = 0) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = {"raw": rng.normal(size=(N, 100)).astype("float32"), "side": rng.normal(size=(N, 32)).astype("float32")}
+    y = ((x["side"][:, 0] > 0).astype("int32") + (x["raw"][:, 0] > 1).astype("int32"))
+    return x, y
+
+
+def weights(project: mg.Project, node: str | None = None) -> list[np.ndarray]:
+    if node is None:
+        return [np.array(w) for w in project.session.build(project.graph, project.name).get_weights()]
+    return [np.array(w) for w in project.session.loaded(project[node]).layer.get_weights()]
+
+
+def moved(before: list[np.ndarray], after: list[np.ndarray]) -> float:
+    return float(sum(np.abs(a - b).sum() for a, b in zip(before, after)))
+
+
+def test_s10_trains_from_arrays_and_keeps_weights(sources: Any) -> None:
+    p = s10(sources)
+    x, y = data()
+    start = weights(p)
+    history = train_api.train(p, x, y, epochs=4, learning_rate=0.01, validation_split=0.25, seed=1)
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(v) == 4 and all(np.isfinite(v)) for v in history.values())
+    assert history["loss"][-1] < history["loss"][0]
+    assert moved(start, weights(p)) > 0  # the next build() uses the trained weights
+    out = p.build()(x)  # Project.build (engine thread) sees them too
+    assert np.allclose(np.asarray(out), np.asarray(p.session.build(p.graph, p.name)(x)), atol=1e-6)
+
+
+def test_s12_frozen_versus_finetuned_with_multiplier(sources: Any) -> None:
+    x, y = data()
+    frozen, tuned = s10(sources), s10(sources, "s12_finetune")
+    assert frozen["preprocessor"].params["trainable"] is False
+    assert tuned["preprocessor"].params["learning_rate_multiplier"] == 0.1
+    counts = [sum(int(np.prod(v.shape)) for v in q.session.build(q.graph, q.name).trainable_weights)
+              for q in (frozen, tuned)]
+    assert counts[1] - counts[0] == 100 * 128 + 128  # the preprocessor's Dense
+    pre = [weights(q, "preprocessor") for q in (frozen, tuned)]
+    fin = [weights(q, "final") for q in (frozen, tuned)]
+    for q in (frozen, tuned):
+        train_api.train(q, x, y, epochs=2, learning_rate=0.01, seed=3)
+    assert moved(pre[0], weights(frozen, "preprocessor")) == 0
+    assert moved(pre[1], weights(tuned, "preprocessor")) > 0
+    assert moved(fin[0], weights(frozen, "final")) > 0 and moved(fin[1], weights(tuned, "final")) > 0
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_learning_rate_multiplier_scales_the_update(sources: Any, optimizer: str) -> None:
+    """One full-batch step from the same start: multiplier 0.1 moves ~10× less than 1.0."""
+    x, y = data()
+    movement = {}
+    for factor in (1.0, 0.1):
+        p = s10(sources, "s12_finetune")
+        p.set_params("preprocessor", learning_rate_multiplier=factor)
+        before = weights(p, "preprocessor")
+        train_api.train(p, x, y, epochs=1, batch_size=N, optimizer=optimizer, learning_rate=0.01, seed=0)
+        movement[factor] = moved(before, weights(p, "preprocessor"))
+    assert 9.0 < movement[1.0] / movement[0.1] < 11.0
+
+
+def test_multiplier_with_savedmodel_layer_and_adam(models: dict[str, Any]) -> None:
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    y = np.random.default_rng(1).normal(size=(64, 3)).astype("float32")
+    movement = {}
+    for factor in (1.0, 0.1):
+        p = mg.Project("sm")
+        inp = p.add_input("x", shape=(4,))
+        part = p.add_model(models["exported"], name="part")
+        p.set_params(part, learning_rate_multiplier=factor)
+        p.connect(inp, part)
+        p.connect(part, p.add_output("y"))
+        assert p.session.loaded(p["part"]).format == "savedmodel"
+        before = weights(p, "part")
+        train_api.train(p, x, y, epochs=1, batch_size=64, optimizer="adam", learning_rate=0.01)
+        movement[factor] = moved(before, weights(p, "part"))
+    assert movement[0.1] > 0
+    assert 9.0 < movement[1.0] / movement[0.1] < 11.0
+
+
+def test_stop_within_one_batch_keeps_weights_and_resume_continues(sources: Any) -> None:
+    runtime.keras()
+    from modelgraft.engine.training.callbacks import is_set
+
+    p = s10(sources)
+    x, y = data()
+    stop = threading.Event()
+    seen: dict[str, Any] = {}
+
+    class Trip(runtime.keras().callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            seen["batches"] = batch + 1
+            if batch == 2:
+                stop.set()
+
+    history = train_api.train(p, x, y, epochs=3, batch_size=16, steps_per_execution=1, stop=stop,
+                              callbacks=[Trip()])
+    assert is_set(stop) and seen["batches"] == 3  # stopped right after the batch that set the flag
+    assert len(history["loss"]) == 1  # the interrupted epoch is reported, no more
+    reached = weights(p)
+
+    class First(runtime.keras().callbacks.Callback):
+        def on_train_begin(self, logs: Any = None) -> None:
+            seen["start"] = [np.array(w) for w in self.model.get_weights()]
+
+    train_api.train(p, x, y, epochs=1, batch_size=16, steps_per_execution=1, callbacks=[First()])
+    assert moved(reached, seen["start"]) == 0  # resumed from the weights reached
+    assert moved(reached, weights(p)) > 0
+
+
+def test_nan_loss_stops_naming_epoch_and_batch_and_restores_weights(sources: Any) -> None:
+    p = s10(sources)
+    x, y = data()
+    train_api.train(p, x, y, epochs=1, learning_rate=0.01)
+    good = weights(p)
+    x_bad = {k: v.copy() for k, v in x.items()}
+    x_bad["side"][5:] = np.inf  # every batch but (at most) one has an infinite input
+    with pytest.raises(TrainingError, match=r"epoch 1, batch \d+") as info:
+        train_api.train(p, x_bad, y, epochs=2, batch_size=8, steps_per_execution=1)
+    assert "restored" in str(info.value)
+    after = weights(p)
+    assert all(np.isfinite(w).all() for w in after)
+    assert moved(good, after) == 0  # the last good weights (before this run) are back
+    assert train_api.train(p, x, y, epochs=1)["loss"][0] < 10  # and training goes on from them
+
+
+def test_same_seed_and_determinism_give_identical_history(sources: Any) -> None:
+    x, y = data()
+    runs = [train_api.train(s10(sources), x, y, epochs=2, seed=11, deterministic=True, validation_split=0.2)
+            for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_settings_are_validated_with_the_field_named(sources: Any) -> None:
+    with pytest.raises(SettingsError, match="'optimizer'"):
+        TrainSettings(optimizer="adagrad")
+    with pytest.raises(SettingsError, match="'nonsense'"):
+        TrainSettings.from_dict({"nonsense": 1})
+    p = s10(sources)
+    x, y = data()
+    with pytest.raises(SettingsError, match="'batch_size'"):
+        train_api.train(p, x, y, batch_size=0)
+    with pytest.raises(SettingsError, match="'device'"):
+        train_api.train(p, x, y, device="gpu:7")
+    with pytest.raises(TrainingError, match="'side'"):
+        train_api.train(p, {"raw": x["raw"]}, y)
+    p.training = train_api.set_training(p, optimizer="sgd", epochs=2).to_dict()
+    assert len(train_api.train(p, x, y)["loss"]) == 2
+
+
+def test_runs_are_recorded_and_restorable(sources: Any, tmp_path: Path) -> None:
+    p = s10(sources, "s12_finetune")
+    p.save(tmp_path / "p.mgraft")
+    x, y = data()
+    first = train_api.train(p, x, y, epochs=3, learning_rate=0.01, validation_split=0.25)
+    after_first = weights(p)
+    p.set_trainable("preprocessor", False)
+    train_api.train(p, x, y, epochs=1, learning_rate=0.5, optimizer="sgd")
+    runs = train_api.runs(p)
+    assert [r.status for r in runs] == ["finished", "finished"]
+    assert runs[0].changes == ("first run of this project",)
+    assert "froze 'preprocessor'" in runs[1].changes
+    assert any("optimizer" in c for c in runs[1].changes)
+    folder = runs[0].folder
+    assert {"run.json", "changes.txt", "history.csv", "best.weights.h5"} <= {f.name for f in folder.iterdir()}
+    header = (folder / "history.csv").read_text().splitlines()[0]
+    assert header.startswith("epoch,loss,val_loss")
+    loaded = train_api.load_history(p, runs[0].id)
+    assert loaded.keys() == first.keys()
+    assert all(np.allclose(loaded[k], first[k]) for k in first)
+    best = int(np.argmin(first["val_loss"]))
+    assert moved(after_first, weights(p)) > 0
+    train_api.restore_run(p, runs[0].id)
+    if best == len(first["val_loss"]) - 1:
+        assert moved(after_first, weights(p)) == 0
+    with pytest.raises(TrainingError, match="no run 'nope'"):
+        train_api.restore_run(p, "nope")
+
+
+def test_trains_on_data_bindings(sources: Any, tmp_path: Path) -> None:
+    p = s10(sources)
+    x, y = data()
+    np.savez(tmp_path / "a.npz", raw=x["raw"])
+    np.savez(tmp_path / "b.npz", side=x["side"], label=y)
+    data_api.bind_data(p, "raw", tmp_path / "a.npz", key="raw")
+    data_api.bind_data(p, "side", tmp_path / "b.npz", key="side")
+    data_api.bind_data(p, "label", tmp_path / "b.npz", key="label")
+    data_api.set_validation(p, 0.25, seed=0)
+    history = train_api.train(p, epochs=3, learning_rate=0.01, seed=0)
+    assert len(history["val_loss"]) == 3 and history["loss"][-1] < history["loss"][0]
+
+
+def test_progress_is_forwarded_and_throttled(sources: Any) -> None:
+    p = s10(sources)
+    x, y = data()
+    events: list[dict[str, Any]] = []
+    train_api.train(p, x, y, epochs=2, batch_size=8, steps_per_execution=1, progress=events.append)
+    kinds = [e["kind"] for e in events]
+    assert kinds.count("epoch") == 2 and kinds[-1] == "end"
+    assert kinds.count("batch") < 2 * N // 8  # throttled: far fewer than one per batch
+    assert events[kinds.index("epoch")]["logs"]["loss"] > 0
