@@ -53,6 +53,7 @@ class Project:
         self.path: Path | None = None
         self.data: dict[str, Any] = {}
         self.training: dict[str, Any] = {}
+        self.load_errors: dict[str, str] = {}
         self._session: EngineSession | None = None
 
     # ------------------------------------------------------------------ files
@@ -312,8 +313,15 @@ class Project:
         from .io import model_file_problems
 
         problems = self.graph.check() + model_file_problems(self.graph)
+        for name, text in self.load_errors.items():
+            if name in self.graph:
+                problems.append(Problem(text, name, code="model-load"))
         for node in self.graph:
-            if node.kind == "model" and node.problem is None and any(s is None for s in node.out_specs):
+            if node.kind != "model" or node.name in self.load_errors \
+                    or not os.path.exists(node.params["path"]):
+                continue
+            if not (node.params["signature"] or {}).get("outputs") or \
+                    any(s is None for s in node.out_specs):
                 problems.append(Problem(
                     f"the output specs of model '{node.name}' are not known until it is loaded",
                     node.name, severity="warning", code="not-loaded"))

@@ -91,3 +91,15 @@ def test_snapshot_is_an_independent_copy(doc: Document) -> None:
     copy = doc.snapshot()
     doc.push(RemoveNodesCommand(doc, ["x"]))
     assert "x" in copy and "x" not in doc.graph
+
+
+def test_a_model_that_fails_to_load_is_a_problem(doc: Document, qtbot: Any, models: dict[str, Any]) -> None:
+    params = model_node_params(str(models["two_sigs"]))  # two signatures, neither default
+    doc.push(AddNodeCommand(doc, "model", params, name="sm"))
+    qtbot.waitUntil(lambda: "sm" not in doc.loading, timeout=60000)
+    problems = [p for p in doc.project.check() if p.node == "sm"]
+    assert problems[0].code == "model-load" and "several signatures" in problems[0].message
+    doc.push(SetParamsCommand(doc, "sm", {"endpoint": "score"}))  # choosing one reloads it
+    qtbot.waitUntil(lambda: "sm" not in doc.loading and bool(doc.graph.node("sm").outputs), timeout=60000)
+    assert [p.name for p in doc.graph.node("sm").inputs] == ["features"]
+    assert not [p for p in doc.project.check() if p.code in ("model-load", "not-loaded")]

@@ -116,7 +116,7 @@ class Graph:
         params = self.catalog.normalize_params(kind, dict(params or {}), name)
         if name is None:
             name = self.unique_name(self.catalog.default_name(kind, params))
-        self._check_new_name(name)
+        self.check_name(name)
         node = Node(self, name, kind, params, (float(position[0]), float(position[1])))
         node._inputs = list(self.catalog.input_ports(kind, params))
         node._outputs = list(self.catalog.output_ports(kind, params))
@@ -141,7 +141,7 @@ class Graph:
         node = self.node(node)
         if new_name == node.name:
             return
-        self._check_new_name(new_name)
+        self.check_name(new_name)
         old = node.name
         self._nodes = {(new_name if k == old else k): v for k, v in self._nodes.items()}
         node.name = new_name
@@ -174,7 +174,8 @@ class Graph:
         self.params_changed.emit(node, old)
         self._propagate([node])
 
-    def _check_new_name(self, name: str) -> None:
+    def check_name(self, name: str) -> None:
+        """Raise ``GraphError`` (with the sentence to show) unless ``name`` is a valid, free node name."""
         if not isinstance(name, str) or not _NAME_RE.match(name):
             raise GraphError(
                 f"node name {name!r} is not valid: use letters, digits, '_', '-' or '.', "

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Document"]
 
+_RELOAD_PARAMS = ("path", "endpoint", "trusted", "trainable")
+
 
 class Document(QObject):
     """The open project, its undo stack, its file and the current selection."""
@@ -145,10 +147,18 @@ class Document(QObject):
     def _watch(self, project: Project) -> None:
         project.graph.node_added.connect(self._on_node_added)
         project.graph.node_removed.connect(self._on_node_removed)
+        project.graph.params_changed.connect(self._on_params_changed)
 
     def _unwatch(self, project: Project) -> None:
         project.graph.node_added.disconnect(self._on_node_added)
         project.graph.node_removed.disconnect(self._on_node_removed)
+        project.graph.params_changed.disconnect(self._on_params_changed)
+
+    def _on_params_changed(self, node: Node, old: dict[str, Any]) -> None:
+        """Reload a model whose file, endpoint, trust or trainable flag changed (the engine
+        cache keeps its weights; the signature and parameter counts follow)."""
+        if node.kind == "model" and any(old.get(k) != node.params[k] for k in _RELOAD_PARAMS):
+            self.load_model(node.name)
 
     def _on_node_added(self, node: Node) -> None:
         if node.kind == "model":
@@ -196,7 +206,10 @@ class Document(QObject):
         if name not in self.graph:
             return
         if error is not None:
-            self.message.emit(str(error) if isinstance(error, ModelGraftError)
-                              else f"model '{name}' could not be loaded: {error}")
+            text = str(error) if isinstance(error, ModelGraftError) \
+                else f"model '{name}' could not be loaded: {error}"
+            project.load_errors[name] = text
+            self.message.emit(text)
             return
+        project.load_errors.pop(name, None)
         self.graph.set_params(name, signature=signature)

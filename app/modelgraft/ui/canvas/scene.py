@@ -15,8 +15,9 @@ Signals (GUI thread):
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QUndoCommand
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouseEvent
@@ -169,13 +170,24 @@ class GraphScene(QGraphicsScene):
             self._add_node(node)
         for edge in graph.edges:
             self._add_edge(edge)
-        for event in _EVENTS:
-            getattr(graph, event).connect(getattr(self, f"_on_{event}"))
+        self._handlers = {event: self._while_alive(getattr(self, f"_on_{event}")) for event in _EVENTS}
+        for event, handler in self._handlers.items():
+            getattr(graph, event).connect(handler)
+
+    def _while_alive(self, method: Callable[..., None]) -> Callable[..., None]:
+        """``method``, skipped once Qt has deleted this scene: a view can be destroyed without
+        a close event while its document (and graph) live on, e.g. with a model still loading."""
+
+        def handler(*args: Any) -> None:
+            if shiboken6.isValid(self):
+                method(*args)
+
+        return handler
 
     def _detach(self) -> None:
         if self._graph is not None:
-            for event in _EVENTS:
-                getattr(self._graph, event).disconnect(getattr(self, f"_on_{event}"))
+            for event, handler in self._handlers.items():
+                getattr(self._graph, event).disconnect(handler)
             self._graph = None
         self.link.cancel()
         self._spinner.stop()
