@@ -217,11 +217,22 @@ def build_project(scenario: str, folder: Path, sources: dict[str, Path] | None =
     return p
 
 
+def _lay_out(project) -> None:
+    """Place the nodes in columns along the data flow (sizes approximate the canvas's)."""
+    from modelgraft.core.layout import layered_positions
+
+    sizes = {n.name: (260.0, 56.0 + 24.0 * (len(n.inputs) + len(n.outputs)) + (24.0 if n.kind == "model" else 0.0))
+             for n in project.nodes}
+    for name, position in layered_positions(project.graph, sizes).items():
+        project.graph.move(name, position)
+
+
 def write_example(scenario: str, root: Path = EXAMPLES) -> Path:
     """(Re)write one example folder; returns its project file."""
     folder = root / scenario
     shutil.rmtree(folder, ignore_errors=True)
     project = build_project(scenario, folder)
+    _lay_out(project)
     return project.save(folder / "project.mgraft")
 
 

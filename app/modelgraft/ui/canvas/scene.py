@@ -29,7 +29,7 @@ from ..document import Document
 from ..theme import Palette, colors, system_is_dark
 from .defaults import GRID
 from .edge_item import EdgeItem
-from .layout import layered_positions, stacked
+from ...core.layout import layered_positions, stacked
 from .linking import EdgeDrag
 from .node_item import NodeItem
 from .port_item import PortItem
@@ -77,6 +77,8 @@ class GraphScene(QGraphicsScene):
         doc.loading_changed.connect(self._on_loading_changed)
         doc.selection_changed.connect(self._selection_from_doc)
         self._attach(doc.graph)
+        if stacked(doc.graph) and doc.undo_stack.count() == 0:
+            self.arrange(undoable=False)
 
     @property
     def last_suggestion_menu(self) -> Any:

@@ -1,12 +1,12 @@
 """Automatic placement of nodes in layers, left to right along the data flow.
 
-Used by "Arrange" and when a project's nodes all sit on one spot (as in hand-written or
-generated project files); the result is applied through a ``MoveNodesCommand``.
+Used by the canvas's "Arrange" and when a project's nodes all sit on one spot (as in
+hand-written project files), and by the example generator.
 """
 
 from __future__ import annotations
 
-from ...core.graph import Graph
+from .graph import Graph
 
 __all__ = ["layered_positions", "stacked"]
 
