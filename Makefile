@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test bench lint-imports examples clean
+.PHONY: demo test bench lint-imports examples screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# Until the workbench lands, the demo runs the bundled example headless: check, then a verified export.
+# The demo opens the workbench on the bundled example S10 (two models, two datasets).
+# `$(PY) -m modelgraft demo` runs the same example headless: check, then verified exports.
 demo: $(STAMP)
-	$(PY) -m modelgraft demo
+	$(PY) -m modelgraft gui resources/examples/s10_two_datasets/project.mgraft
 
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
@@ -23,6 +24,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The README's screenshot, rendered by the app itself (works offscreen).
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m modelgraft gui \
+		resources/examples/s3_image_text/project.mgraft --screenshot docs/screenshots/workbench.png
 
 examples: $(STAMP)
 	$(PY) resources/make_examples.py

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MEASUREMENTS = ["graph_reinfer", "ports_resnet", "load_spec", "export_keras"]
+MEASUREMENTS = ["graph_reinfer", "ports_resnet", "load_spec", "export_keras", "train_speed", "window_startup",
+                "canvas_repaint", "drop_ports"]
 
 
 def _machine() -> str:

@@ -1,4 +1,4 @@
-"""The ``modelgraft`` command: inspect models, check and export projects, run the demo.
+"""The ``modelgraft`` command: the workbench (default), inspect models, check and export projects, the demo.
 
 User errors print one line to stderr and exit with status 2, never a traceback.
 """
@@ -110,12 +110,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gui(args: argparse.Namespace) -> int:
+    """Open the workbench window (optionally on a project), or render it to a PNG and exit."""
+    from .ui.app import run
+
+    return run(getattr(args, "project", None), getattr(args, "screenshot", None))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="modelgraft", description="Graft trained Keras models together: inspect, check, export.")
+        prog="modelgraft", description="Graft trained Keras models together. Without a command, opens the workbench.")
     parser.add_argument("--version", action="version", version=f"modelgraft {__version__}")
     parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the workbench window (the default command)")
+    p.add_argument("project", nargs="?", help=".mgraft project file to open")
+    p.add_argument("--screenshot", metavar="PNG",
+                   help="render the window to PNG once loading is done, then exit")
+    p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("inspect", help="show a model file's ports, shapes, dtypes and parameters")
     p.add_argument("model", help=".keras or .h5 file, or SavedModel directory")
@@ -140,6 +153,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run the bundled example headless (check + verified exports)")
     p.add_argument("--out", help="directory for the exports (default: a new temporary directory)")
     p.set_defaults(func=cmd_demo)
+
+    from .cli_train import add_train_parser
+
+    add_train_parser(sub)
     return parser
 
 
@@ -150,10 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .engine.runtime import quiet_tensorflow
 
     quiet_tensorflow(verbose=args.verbose)
-    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
-    if func is None:
-        parser.print_help()
-        return 0
+    func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_gui)
     try:
         return func(args)
     except ModelGraftError as err:

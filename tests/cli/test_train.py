@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("make_examples", ROOT / "resources" / "make_examples.py")
 examples = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(examples)  # type: ignore[union-attr]
-COMMAND = [sys.executable, "-m", "modelgraft.cli_train"]
+COMMAND = [sys.executable, "-m", "modelgraft", "train"]
 
 
 @pytest.fixture(scope="module")

@@ -98,17 +98,20 @@ def signature_from_config(config: dict[str, Any], file: str, fmt: ModelFormat = 
         raise ModelFileError(f"the config of model '{file}' has a structure ModelGraft cannot read") from None
 
 
-def model_node_params(path: str | os.PathLike[str]) -> dict[str, Any]:
+def model_node_params(path: str | os.PathLike[str], with_hash: bool = True) -> dict[str, Any]:
     """Parameters for a new ``model`` node: absolute path, file hash and signature.
 
     Args:
         path: The model file or SavedModel directory.
+        with_hash: Hash the file now; the workbench passes False and lets the engine
+            thread fill ``sha256`` in (hashing a large file would stall the GUI).
 
     Raises:
         ModelFileError: the path is not a readable model.
     """
     signature = read_signature(path)
-    return {"path": os.path.abspath(path), "sha256": sha256_file(path), "signature": signature}
+    return {"path": os.path.abspath(path), "sha256": sha256_file(path) if with_hash else None,
+            "signature": signature}
 
 
 def _signature(fmt: str, inputs: list[dict[str, Any]], outputs: list[dict[str, Any]],

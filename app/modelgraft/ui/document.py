@@ -26,7 +26,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from ..core.elements import Node
 from ..core.errors import ModelGraftError
 from ..core.graph import Graph
-from ..io import data_to_graph, graph_to_data
+from ..io import data_to_graph, graph_to_data, sha256_file
 from ..nodes import CATALOG
 from ..project import Project
 
@@ -187,17 +187,21 @@ class Document(QObject):
         project = self.project
         self.loading.add(name)
         self.loading_changed.emit(name, True)
+        path, needs_hash = node.params["path"], node.params["sha256"] is None
 
-        def done(loaded: Any) -> None:
-            self._loaded(project, name, loaded.signature, None)
+        def job() -> tuple[dict[str, Any], str | None]:
+            loaded = project.session.loaded(node)
+            return loaded.signature, sha256_file(path) if needs_hash else None
+
+        def done(result: tuple[dict[str, Any], str | None]) -> None:
+            self._loaded(project, name, result, None)
 
         def failed(error: BaseException) -> None:
             self._loaded(project, name, None, error)
 
-        self.bridge.run(f"Loading model '{name}'", project.session.loaded, node,
-                        on_done=done, on_error=failed)
+        self.bridge.run(f"Loading model '{name}'", job, on_done=done, on_error=failed)
 
-    def _loaded(self, project: Project, name: str, signature: dict[str, Any] | None,
+    def _loaded(self, project: Project, name: str, result: tuple[dict[str, Any], str | None] | None,
                 error: BaseException | None) -> None:
         if project is not self.project:
             return
@@ -212,4 +216,5 @@ class Document(QObject):
             self.message.emit(text)
             return
         project.load_errors.pop(name, None)
-        self.graph.set_params(name, signature=signature)
+        signature, sha = result or ({}, None)
+        self.graph.set_params(name, signature=signature, **({"sha256": sha} if sha else {}))

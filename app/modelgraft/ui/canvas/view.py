@@ -187,7 +187,7 @@ class GraphView(QGraphicsView):
             reason is sent with ``doc.message``).
         """
         try:
-            params = model_node_params(path)
+            params = model_node_params(path, with_hash=False)  # the engine thread hashes it
         except ModelGraftError as err:
             self.doc.message.emit(str(err))
             return ""
