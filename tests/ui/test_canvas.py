@@ -316,3 +316,55 @@ def test_opened_project_is_drawn_and_laid_out_without_becoming_dirty(
     view.close_document()
     add(doc, "input", "z", (0, 0), shape=(3,))
     assert [i.name for i in scene.node_items()] == []
+
+
+def _centre(view: GraphView) -> QPointF:
+    return view.mapToScene(view.viewport().rect().center())
+
+
+def test_middle_drag_pans_the_view(qtbot: Any, doc: Document, view: GraphView) -> None:
+    add(doc, "input", "x", (0, 0), shape=(10,))
+    view.graph_scene.setSceneRect(-5000, -5000, 10000, 10000)
+    before = _centre(view)
+    vp = view.viewport()
+    start = QPoint(600, 400)
+    qtbot.mousePress(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, start)
+    for dx in (40, 80, 120):
+        qtbot.mouseMove(vp, start + QPoint(dx, dx // 2))
+    qtbot.mouseRelease(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier,
+                       start + QPoint(120, 60))
+    moved = before - _centre(view)
+    assert abs(moved.x() - 120) < 2 and abs(moved.y() - 60) < 2, moved
+    assert doc.graph.node("x").position == (0.0, 0.0), "panning moves the view, not the nodes"
+
+
+def test_space_drag_pans_instead_of_moving_a_node(qtbot: Any, doc: Document, view: GraphView) -> None:
+    add(doc, "input", "x", (0, 0), shape=(10,))
+    view.graph_scene.setSceneRect(-5000, -5000, 10000, 10000)
+    before = _centre(view)
+    vp = view.viewport()
+    on_node = at(view, QPointF(60, 10))
+    view.setFocus()
+    qtbot.keyPress(view, Qt.Key.Key_Space)
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, on_node)
+    for dx in (25, 50, 75, 100):
+        qtbot.mouseMove(vp, on_node + QPoint(dx, 0))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, on_node + QPoint(100, 0))
+    qtbot.keyRelease(view, Qt.Key.Key_Space)
+    assert abs((before - _centre(view)).x() - 100) < 2
+    assert doc.graph.node("x").position == (0.0, 0.0)
+    assert [doc.undo_stack.command(i).text() for i in range(doc.undo_stack.count())] == ["Add input 'x'"]
+
+
+def test_pinch_zooms_around_the_fingers(qtbot: Any, view: GraphView) -> None:
+    from PySide6.QtGui import QNativeGestureEvent, QPointingDevice
+
+    where = QPointF(300, 200)
+    fixed = view.mapToScene(where.toPoint())
+    zoom = view.zoom
+    event = QNativeGestureEvent(Qt.NativeGestureType.ZoomNativeGesture, QPointingDevice.primaryPointingDevice(),
+                                2, where, where, view.viewport().mapToGlobal(where), 0.25, QPointF(), 0)
+    QApplication.sendEvent(view.viewport(), event)
+    assert view.zoom == pytest.approx(zoom * 1.25, rel=0.01)
+    after = view.mapToScene(where.toPoint())
+    assert abs(after.x() - fixed.x()) < 3 and abs(after.y() - fixed.y()) < 3

@@ -23,12 +23,13 @@ from PySide6.QtCore import (
     QTimer,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
 from .. import __version__
 from ..core.errors import ModelGraftError
 from .bridge import EngineBridge
+from .canvas.defaults import MIME_SUBGRAPH
 from .document import Document
 from .main_window import MainWindow
 
@@ -46,6 +47,18 @@ def _quiet_offscreen(_mode: QtMsgType, _context: QMessageLogContext, message: st
     print(message, file=sys.stderr)
 
 
+def release_clipboard() -> None:
+    """Drop a sub-graph this app left on the clipboard (it means nothing to other programs).
+
+    PySide6 6.11 crashes at interpreter exit when the clipboard still holds a QMimeData
+    set from Python (seen on the offscreen platform), so it is cleared while Qt still runs.
+    """
+    clipboard = QGuiApplication.clipboard()
+    data = clipboard.mimeData()
+    if data is not None and data.hasFormat(MIME_SUBGRAPH):
+        clipboard.clear()
+
+
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication (created once), named so settings and app data have a home."""
     app = QApplication.instance()
@@ -53,6 +66,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
         app = QApplication(list(argv or [sys.argv[0]]))
         if app.platformName() == "offscreen":
             qInstallMessageHandler(_quiet_offscreen)
+        app.aboutToQuit.connect(release_clipboard)
     QCoreApplication.setOrganizationName("ModelGraft")
     QCoreApplication.setApplicationName("ModelGraft")
     QCoreApplication.setApplicationVersion(__version__)
