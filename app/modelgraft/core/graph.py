@@ -255,7 +255,7 @@ class Graph:
         return self._edge_verdict(src.spec, dst, src.label, probe=True)
 
     def _cycle_message(self, src: Port, dst: Port) -> str | None:
-        if src.node is dst.node or self._reaches(dst.node, src.node):
+        if src.node is dst.node or self.reaches(dst.node, src.node):
             return f"connecting {src.label} to {dst.label} would make a cycle"
         return None
 
@@ -302,7 +302,8 @@ class Graph:
         if dst.name in self._nodes:
             self._propagate([dst])
 
-    def _reaches(self, start: Node, target: Node) -> bool:
+    def reaches(self, start: Node, target: Node) -> bool:
+        """Whether ``target`` is ``start`` or lies downstream of it."""
         stack, seen = [start], {id(start)}
         while stack:
             node = stack.pop()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtWidgets import QMenu
 
-from ...core.elements import Node, Port
+from ...core.elements import Port
 from ...core.verdict import Suggestion, Verdict
 from ..commands import AddNodeCommand, ConnectCommand, EdgeRef
 from ..theme import Palette
@@ -161,7 +161,7 @@ class EdgeDrag:
             if ref.find(doc.graph) is None:
                 doc.push(ConnectCommand(doc, ref))
             return ref
-        if out.node is inp.node or _reaches(inp.node, out.node):
+        if out.node is inp.node or out.node.graph.reaches(inp.node, out.node):
             doc.message.emit(verdict.message)
             return None
         self.last_menu = self._menu(ref, verdict)
@@ -238,16 +238,3 @@ class EdgeDrag:
                 if best is None or dist < best[0]:
                     best = (dist, item)
         return None if best is None else best[1]
-
-
-def _reaches(start: Node, target: Node) -> bool:
-    stack, seen = [start], {id(start)}
-    while stack:
-        node = stack.pop()
-        if node is target:
-            return True
-        for nxt in node.successors:
-            if id(nxt) not in seen:
-                seen.add(id(nxt))
-                stack.append(nxt)
-    return False
