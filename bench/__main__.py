@@ -65,8 +65,12 @@ def main(argv: list[str]) -> int:
         goal = f"{bound}{r['goal']}" + ("" if r["kind"] == "ratio" else f" {r['unit']}")
         print(f"{r['metric']:<52} {r['ours']:>8.2f}{r['unit']:>2} {anchor:>10} {ratio:>7} {goal:>8}  "
               f"{'ok' if r['passes'] else 'MISSED'}")
+    path = HERE / "results.json"
+    if argv and path.exists():  # a partial run updates its rows and keeps the others
+        fresh = {r["metric"] for r in rows}
+        rows = [r for r in json.loads(path.read_text())["rows"] if r["metric"] not in fresh] + rows
     result = {"machine": _machine(), "date": time.strftime("%Y-%m-%d"), "rows": rows}
-    (HERE / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"machine: {result['machine']}; wrote bench/results.json")
     return 0
 
