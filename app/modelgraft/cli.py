@@ -163,6 +163,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``modelgraft`` command; returns the exit status."""
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    first = next((a for a in argv if a != "--verbose"), None)
+    if first is not None and not first.startswith("-") and first not in commands:
+        argv.insert(argv.index(first), "gui")  # `modelgraft PROJECT` opens it (file associations)
     args = parser.parse_args(argv)
     from .engine.runtime import quiet_tensorflow
 

@@ -104,3 +104,25 @@ def test_every_bundled_example_opens_and_screenshots_cleanly(qtbot: Any, tmp_pat
     doc.undo_stack.setClean()
     window.close()
     window.deleteLater()
+
+
+def _headless_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+
+
+def test_project_argument_alone_opens_it_and_headless_screenshots_work(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "resources" / "examples" / "s4_reshape" / "project.mgraft"
+    png = tmp_path / "s4.png"
+    out = subprocess.run([sys.executable, "-m", "modelgraft", str(example), "--screenshot", str(png)],
+                         capture_output=True, text=True, env=_headless_env(), timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert QImage(str(png)).width() >= 1280
+
+
+def test_no_display_without_screenshot_is_one_line_not_a_crash() -> None:
+    out = subprocess.run([sys.executable, "-m", "modelgraft", "gui"], capture_output=True, text=True,
+                         env=_headless_env(), timeout=300)
+    assert out.returncode == 2
+    assert out.stderr.strip() == ("modelgraft: error: there is no display to open the workbench on "
+                                  "(DISPLAY and WAYLAND_DISPLAY are unset); use --screenshot PNG, or the "
+                                  "check/export/train commands")

@@ -8,6 +8,7 @@ every model has loaded, fits the view, renders the window to a PNG and exits.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -100,6 +101,21 @@ def render(window: MainWindow, path: str | Path, size: QSize = SCREENSHOT_SIZE) 
     return image
 
 
+def _choose_platform(screenshot: bool) -> None:
+    """Render offscreen for a screenshot on a machine without a display; refuse a window there.
+
+    Without this, Qt aborts the process when it finds no display.
+    """
+    if os.environ.get("QT_QPA_PLATFORM") or QApplication.instance() is not None:
+        return
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        if not screenshot:
+            raise ModelGraftError("there is no display to open the workbench on (DISPLAY and "
+                                  "WAYLAND_DISPLAY are unset); use --screenshot PNG, or the "
+                                  "check/export/train commands")
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
 def run(project: str | None = None, screenshot: str | None = None,
         on_shown: Callable[[], None] | None = None) -> int:
     """Show the workbench (optionally on ``project``) and run the event loop; returns the exit status.
@@ -111,7 +127,9 @@ def run(project: str | None = None, screenshot: str | None = None,
 
     Raises:
         ProjectFileError: in screenshot mode, the project cannot be read.
+        ModelGraftError: there is no display to open a window on.
     """
+    _choose_platform(screenshot is not None)
     app = create_application()
     bridge = EngineBridge()
     doc = Document(bridge)
