@@ -45,8 +45,8 @@ def test_random_bytes_only_raise_model_file_error(fuzz_dir, magic, body, ext):
     for reader in (detect_format, read_signature, check_safe):
         try:
             reader(path)
-        except ModelFileError:
-            pass
+        except ModelFileError as err:
+            assert_one_line(err, path.name)
 
 
 @FUZZ
@@ -62,8 +62,14 @@ def test_random_configs_in_a_keras_archive_only_raise_model_file_error(fuzz_dir,
     for reader in (read_signature, check_safe):
         try:
             reader(path)
-        except ModelFileError:
-            pass
+        except ModelFileError as err:
+            assert_one_line(err, path.name)
+
+
+def assert_one_line(err: Exception, file: str) -> None:
+    """A refusal is one non-empty line that names the file."""
+    text = str(err)
+    assert text and "\n" not in text and file in text, text
 
 
 def _project_docs():
@@ -85,8 +91,8 @@ def _project_docs():
 def test_random_project_text_only_raises_project_file_error(text):
     try:
         parse_project(text, "fuzz.mgraft")
-    except ProjectFileError:
-        pass
+    except ProjectFileError as err:
+        assert_one_line(err, "fuzz.mgraft")
 
 
 @FUZZ
@@ -94,8 +100,8 @@ def test_random_project_text_only_raises_project_file_error(text):
 def test_random_project_bytes_only_raise_project_file_error(raw):
     try:
         parse_project(raw, "fuzz.mgraft")
-    except ProjectFileError:
-        pass
+    except ProjectFileError as err:
+        assert_one_line(err, "fuzz.mgraft")
 
 
 @FUZZ
@@ -105,8 +111,8 @@ def test_random_projects_open_or_raise_project_file_error(fuzz_dir, catalog_modu
     path.write_text(json.dumps(doc))
     try:
         open_project(path, catalog_module)
-    except ProjectFileError:
-        pass
+    except ProjectFileError as err:
+        assert_one_line(err, path.name)
 
 
 @pytest.fixture(scope="module")

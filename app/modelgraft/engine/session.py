@@ -74,6 +74,43 @@ class EngineSession:
         """Drop cached objects of nodes no longer in the graph."""
         self.forget({n for n in list(self._models) + list(self._layers) if n not in graph})
 
+    def trace(self, graph: Graph, only: set[int] | None = None
+              ) -> tuple[dict[tuple[int, int], Any], dict[str, Any], dict[str, Any]]:
+        """Call each node's Keras object on symbolic tensors, in data-flow order.
+
+        Args:
+            graph: The graph to trace.
+            only: ``id()`` of the nodes to include (all if ``None``); it must hold every
+                node upstream of the ones it names.
+
+        Returns:
+            ``(tensors, inputs, outputs)``: the tensor at each ``(id(node), output index)``,
+            the ``keras.Input`` of each input node and the tensor of each output node, by name.
+        """
+        k = keras()
+        tensors: dict[tuple[int, int], Any] = {}
+        inputs: dict[str, Any] = {}
+        outputs: dict[str, Any] = {}
+        for node in graph.topological():
+            if only is not None and id(node) not in only:
+                continue
+            ins = [tensors[(id(e.src.node), e.src.index)] for e in node.in_edges]
+            if node.kind == INPUT_KIND:
+                spec = node.out_specs[0]
+                outs = [k.Input(shape=spec.shape, dtype=spec.dtype, name=node.name)]
+                inputs[node.name] = outs[0]
+            elif node.kind == OUTPUT_KIND:
+                outputs[node.name] = k.layers.Identity(name=node.name)(ins[0])
+                outs = []
+            elif node.kind == "model":
+                outs = self.loaded(node).call(ins)
+            else:
+                layer = self.layer(node).layer
+                outs = [layer(ins[0] if get_kind(node.kind).family == "adapter" else ins)]
+            for i, tensor in enumerate(outs):
+                tensors[(id(node), i)] = tensor
+        return tensors, inputs, outputs
+
     def build(self, graph: Graph, name: str = "composite") -> Any:
         """Build the graph into a ``keras.Model`` through the functional API.
 
@@ -90,25 +127,7 @@ class EngineSession:
             raise BuildError(f"cannot build: {errors[0].message}{more}")
         self.prune(graph)
         k = keras()
-        tensors: dict[tuple[int, int], Any] = {}
-        inputs: dict[str, Any] = {}
-        outputs: dict[str, Any] = {}
-        for node in graph.topological():
-            ins = [tensors[(id(e.src.node), e.src.index)] for e in node.in_edges]
-            if node.kind == INPUT_KIND:
-                spec = node.out_specs[0]
-                outs = [k.Input(shape=spec.shape, dtype=spec.dtype, name=node.name)]
-                inputs[node.name] = outs[0]
-            elif node.kind == OUTPUT_KIND:
-                outputs[node.name] = k.layers.Identity(name=node.name)(ins[0])
-                outs = []
-            elif node.kind == "model":
-                outs = self.loaded(node).call(ins)
-            else:
-                layer = self.layer(node).layer
-                outs = [layer(ins[0] if get_kind(node.kind).family == "adapter" else ins)]
-            for i, tensor in enumerate(outs):
-                tensors[(id(node), i)] = tensor
+        _, inputs, outputs = self.trace(graph)
         model_inputs: Any = next(iter(inputs.values())) if len(inputs) == 1 else inputs
         model_outputs: Any = next(iter(outputs.values())) if len(outputs) == 1 else outputs
         self.model = k.Model(model_inputs, model_outputs, name=name)

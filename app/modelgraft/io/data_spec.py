@@ -24,12 +24,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from ..core.errors import DataError, ProjectFileError
+from .paths import relative_to, resolve
 
 __all__ = [
     "CLASS_KEY",
@@ -167,14 +168,6 @@ def _dump(section: DataSection) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- paths
 
 
-def _relative(path: str, base: str) -> str:
-    absolute = os.path.abspath(path)
-    try:
-        return PurePath(os.path.relpath(absolute, base)).as_posix()
-    except ValueError:  # another drive on Windows
-        return PurePath(absolute).as_posix()
-
-
 def _map_paths(section: DataSection, fn: Any) -> DataSection:
     bindings = {
         name: b.model_copy(update={"source": fn(b.source),
@@ -193,7 +186,7 @@ def data_for_file(data: dict[str, Any], project_dir: str | os.PathLike[str]) -> 
     if not data:
         return {}
     base = os.path.abspath(project_dir)
-    return _dump(_map_paths(parse_data(data), lambda p: _relative(p, base)))
+    return _dump(_map_paths(parse_data(data), lambda p: relative_to(p, base)))
 
 
 def resolve_paths(data: dict[str, Any], project_dir: str | os.PathLike[str]) -> dict[str, Any]:
@@ -203,7 +196,7 @@ def resolve_paths(data: dict[str, Any], project_dir: str | os.PathLike[str]) -> 
         DataError: the section is not valid.
     """
     base = os.path.abspath(project_dir)
-    return _dump(_map_paths(parse_data(data), lambda p: os.path.normpath(os.path.join(base, p))))
+    return _dump(_map_paths(parse_data(data), lambda p: resolve(p, base)))
 
 
 def data_from_file(raw: Any, project_dir: str | os.PathLike[str], file: str) -> dict[str, Any]:

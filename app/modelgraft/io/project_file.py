@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
@@ -25,6 +25,7 @@ from ..core.graph import Graph
 from .atomic import atomic_write_text
 from .data_spec import data_for_file
 from .migrations import CURRENT_VERSION, MigrationError, migrate
+from .paths import relative_to, resolve
 
 __all__ = [
     "CURRENT_VERSION",
@@ -278,7 +279,7 @@ def graph_to_data(graph: Graph, project_dir: str | os.PathLike[str], name: str,
         params = _plain(node.params)
         for key in PATH_PARAMS.get(node.kind, ()):
             if isinstance(params.get(key), str):
-                params[key] = _relative(params[key], base)
+                params[key] = relative_to(params[key], base)
         nodes.append(NodeData(name=node.name, kind=node.kind, params=params, position=node.position))
     edges = [EdgeData(src=s, src_port=sp, dst=d, dst_port=dp)
              for s, sp, d, dp in (edge.key() for edge in graph.edges)]
@@ -293,14 +294,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
-
-
-def _relative(path: str, base: str) -> str:
-    absolute = os.path.abspath(path)
-    try:
-        return PurePath(os.path.relpath(absolute, base)).as_posix()
-    except ValueError:  # another drive on Windows
-        return PurePath(absolute).as_posix()
 
 
 def data_to_graph(data: ProjectData, project_dir: str | os.PathLike[str], catalog: Catalog,
@@ -327,7 +320,7 @@ def data_to_graph(data: ProjectData, project_dir: str | os.PathLike[str], catalo
         params = dict(node.params)
         for key in PATH_PARAMS.get(node.kind, ()):
             if isinstance(params.get(key), str) and params[key]:
-                params[key] = os.path.normpath(os.path.join(base, params[key]))
+                params[key] = resolve(params[key], base)
         try:
             graph.add_node(node.kind, params, node.name, node.position)
         except ParamError as err:

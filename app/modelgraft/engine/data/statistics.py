@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...core.elements import Node
-from ...core.graph import INPUT_KIND, Graph
-from ...nodes import get_kind
+from ...core.graph import Graph
 from ...nodes.adapters import NORMALIZE_STATS
 from ..runtime import keras, tf
 
@@ -101,27 +100,9 @@ def _upstream(nodes: list[Node]) -> set[int]:
 def _feature_model(session: EngineSession, graph: Graph, targets: list[Node]) -> Any:
     """A Keras model from the graph inputs upstream of ``targets`` to the tensor arriving at
     each target, made of the session's cached models and layers (so their weights)."""
-    k = keras()
-    needed = _upstream(targets)
-    tensors: dict[tuple[int, int], Any] = {}
-    inputs: dict[str, Any] = {}
-    for node in graph.topological():
-        if id(node) not in needed:
-            continue
-        ins = [tensors[(id(e.src.node), e.src.index)] for e in node.in_edges]
-        if node.kind == INPUT_KIND:
-            spec = node.out_specs[0]
-            outs = [k.Input(shape=spec.shape, dtype=spec.dtype, name=node.name)]
-            inputs[node.name] = outs[0]
-        elif node.kind == "model":
-            outs = session.loaded(node).call(ins)
-        else:
-            layer = session.layer(node).layer
-            outs = [layer(ins[0] if get_kind(node.kind).family == "adapter" else ins)]
-        for i, tensor in enumerate(outs):
-            tensors[(id(node), i)] = tensor
+    tensors, inputs, _ = session.trace(graph, _upstream(targets))
     outputs = [tensors[(id(e.src.node), e.src.index)] for n in targets for e in n.in_edges[:1]]
-    return k.Model(inputs, outputs)
+    return keras().Model(inputs, outputs)
 
 
 def _runner(model: Any) -> Any:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QFont, QGuiApplication, QResizeEvent
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QWidget
 
 from ..theme import colors, system_is_dark, verdict_color
@@ -128,3 +128,26 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         self.setText(self.fontMetrics().elidedText(self.full_text, self.mode, max(self.width(), 40)))
+
+
+def painted_icon(size: int, fill: QColor, paint: Callable[[QPainter, float], None]) -> QIcon:
+    """An icon drawn crisp at 1× and 2× device pixel ratios.
+
+    Args:
+        size: Width and height in device-independent pixels.
+        fill: The brush ``paint`` starts with (no pen, antialiased).
+        paint: Draws the icon in a ``size`` × ``size`` square.
+    """
+    icon = QIcon()
+    for ratio in (1.0, 2.0):
+        pixmap = QPixmap(QSize(int(size * ratio), int(size * ratio)))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        paint(painter, float(size))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon

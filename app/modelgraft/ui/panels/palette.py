@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QKeyEvent, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ...nodes import CATALOG
 from ..theme import FAMILY_ICONS, FAMILY_TITLES, family_color, system_is_dark
-from .common import dim_label
+from .common import dim_label, painted_icon
 
 if TYPE_CHECKING:
     from ..document import Document
@@ -50,25 +50,17 @@ def kind_mime_data(kind: str) -> QMimeData:
 
 def family_icon(family: str, dark: bool = False, size: int = 18) -> QIcon:
     """A rounded swatch in the family's colour with its glyph, as on the canvas."""
-    icon = QIcon()
-    for ratio in (1.0, 2.0):
-        pixmap = QPixmap(QSize(int(size * ratio), int(size * ratio)))
-        pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(family_color(family, dark))
-        rect = QRectF(1, 1, size - 2, size - 2)
+
+    def paint(painter: QPainter, s: float) -> None:
+        rect = QRectF(1, 1, s - 2, s - 2)
         painter.drawRoundedRect(rect, 4, 4)
         font = QFont()
-        font.setPixelSize(int(size * 0.62))
+        font.setPixelSize(int(s * 0.62))
         painter.setFont(font)
         painter.setPen(QColor("white"))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, FAMILY_ICONS.get(family, ""))
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
+
+    return painted_icon(size, family_color(family, dark), paint)
 
 
 class _KindTree(QTreeWidget):

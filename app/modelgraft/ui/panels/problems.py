@@ -16,7 +16,6 @@ from PySide6.QtGui import (
     QKeyEvent,
     QPainter,
     QPainterPath,
-    QPixmap,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..theme import system_is_dark, verdict_color
-from .common import GraphSubscription, dim_label
+from .common import GraphSubscription, dim_label, painted_icon
 
 if TYPE_CHECKING:
     from ...core.problems import Problem
@@ -46,16 +45,8 @@ _NODE_ROLE = Qt.ItemDataRole.UserRole
 def severity_icon(severity: str, dark: bool = False, size: int = 16) -> QIcon:
     """A round red "!" for errors, an amber triangle "!" for warnings, drawn crisp at any
     device pixel ratio."""
-    icon = QIcon()
-    for ratio in (1.0, 2.0):
-        pixmap = QPixmap(QSize(int(size * ratio), int(size * ratio)))
-        pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(verdict_color(severity, dark))
-        s = float(size)
+
+    def paint(painter: QPainter, s: float) -> None:
         if severity == "error":
             painter.drawEllipse(QRectF(1, 1, s - 2, s - 2))
         else:
@@ -71,9 +62,8 @@ def severity_icon(severity: str, dark: bool = False, size: int = 16) -> QIcon:
         painter.setPen(QColor("white") if severity == "error" else QColor("#1f2430"))
         text_rect = QRectF(0, 1 if severity == "warning" else 0, s, s)
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, "!")
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
+
+    return painted_icon(size, verdict_color(severity, dark), paint)
 
 
 class _ProblemTree(QTreeWidget):
