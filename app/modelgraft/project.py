@@ -18,6 +18,7 @@ API calls wait for it. The graph itself belongs to the caller's thread.
 from __future__ import annotations
 
 import os
+from copy import deepcopy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -291,6 +292,21 @@ class Project:
 
             self._session = EngineSession()
         return self._session
+
+    def detached(self, graph: Graph) -> Project:
+        """A copy for work on the engine thread while this project goes on being edited.
+
+        The copy has ``graph`` (a private snapshot of this project's graph), copies of the
+        ``data`` and ``training`` sections, and shares this project's file path and engine
+        session, so training it changes the weights this project builds and exports next.
+        """
+        copy = Project(self.name)
+        copy.graph = graph
+        copy.path = self.path
+        copy.data = deepcopy(self.data)
+        copy.training = deepcopy(self.training)
+        copy._session = self.session
+        return copy
 
     def load_models(self, nodes: list[Node] | None = None, missing_ok: bool = False) -> None:
         """Load model nodes on the engine thread and complete their signatures.

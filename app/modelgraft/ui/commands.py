@@ -7,6 +7,7 @@ macros of these (``QUndoStack.beginMacro``) or single commands holding several s
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,12 @@ __all__ = [
     "RemoveNodesCommand",
     "RenameCommand",
     "SetParamsCommand",
+    "SetSectionCommand",
     "snapshot",
 ]
+
+SECTIONS = ("data", "training")
+"""Project sections :class:`SetSectionCommand` replaces."""
 
 # Parameters the app fills in (not the user): undoing a user edit must not roll them back.
 _DERIVED = ("signature", "sha256")
@@ -232,6 +237,27 @@ class SetParamsCommand(QUndoCommand):
                     ref.connect(graph)
                 except GraphError:  # a port that no longer exists stays unconnected
                     continue
+
+
+class SetSectionCommand(QUndoCommand):
+    """Replace the project's ``data`` (bindings, validation split) or ``training`` section."""
+
+    def __init__(self, doc: Document, section: str, new: dict[str, Any], text: str,
+                 parent: QUndoCommand | None = None) -> None:
+        super().__init__(parent)
+        if section not in SECTIONS:
+            raise ValueError(f"unknown project section {section!r}")
+        self.doc = doc
+        self.section = section
+        self.old = copy.deepcopy(getattr(doc.project, section))
+        self.new = copy.deepcopy(new)
+        self.setText(text)
+
+    def redo(self) -> None:
+        self.doc.replace_section(self.section, self.new)
+
+    def undo(self) -> None:
+        self.doc.replace_section(self.section, self.old)
 
 
 class RenameCommand(QUndoCommand):

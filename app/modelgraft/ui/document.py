@@ -12,10 +12,14 @@ Signals (all emitted on the GUI thread):
 - ``selection_changed(list)``: names of the selected nodes (the canvas sets it).
 - ``loading_changed(str, bool)``: a model node started or finished loading.
 - ``message(str)``: one sentence for the status bar (e.g. a load that failed).
+- ``section_changed(str)``: the project's ``data`` or ``training`` section was replaced
+  (an undoable edit through :class:`~modelgraft.ui.commands.SetSectionCommand`, or
+  categories a training run added).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +51,7 @@ class Document(QObject):
     selection_changed = Signal(list)
     loading_changed = Signal(str, bool)
     message = Signal(str)
+    section_changed = Signal(str)
 
     def __init__(self, bridge: EngineBridge | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +97,18 @@ class Document(QObject):
     def push(self, command: QUndoCommand) -> None:
         """Do a user edit (undoably)."""
         self.undo_stack.push(command)
+
+    def set_section(self, section: str, new: dict[str, Any], text: str) -> None:
+        """Replace the ``data`` or ``training`` section as one undo step named ``text``."""
+        from .commands import SetSectionCommand
+
+        if new != getattr(self.project, section):
+            self.push(SetSectionCommand(self, section, new, text))
+
+    def replace_section(self, section: str, new: dict[str, Any]) -> None:
+        """Put ``new`` in place of a section without an undo step (commands call this)."""
+        setattr(self.project, section, copy.deepcopy(new))
+        self.section_changed.emit(section)
 
     def set_selection(self, names: list[str]) -> None:
         """Record the selected node names (the canvas calls this)."""
