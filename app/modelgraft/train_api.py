@@ -23,7 +23,7 @@ def train(project: Project, x: Any = None, y: Any = None, epochs: int | None = N
           batch_size: int | None = None, validation_split: float | None = None,
           validation_data: Any = None, optimizer: str | None = None, learning_rate: float | None = None,
           callbacks: Iterable[Any] = (), progress: Callable[[dict[str, Any]], None] | None = None,
-          stop: Any = None, **more: Any) -> dict[str, list[float]]:
+          stop: Any = None, initial_epoch: int = 0, **more: Any) -> dict[str, list[float]]:
     """Train the composite and return ``{metric: [value per epoch]}``.
 
     Without ``x``/``y`` the project's data bindings are used (normalize statistics are
@@ -34,7 +34,7 @@ def train(project: Project, x: Any = None, y: Any = None, epochs: int | None = N
 
     return run(project, x, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
                validation_data=validation_data, optimizer=optimizer, learning_rate=learning_rate,
-               callbacks=callbacks, progress=progress, stop=stop, **more)
+               callbacks=callbacks, progress=progress, stop=stop, initial_epoch=initial_epoch, **more)
 
 
 def set_training(project: Project, **settings: Any) -> TrainSettings:

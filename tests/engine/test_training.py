@@ -236,3 +236,51 @@ def test_progress_is_forwarded_and_throttled(sources: Any) -> None:
     assert kinds.count("epoch") == 2 and kinds[-1] == "end"
     assert kinds.count("batch") < 2 * N // 8  # throttled: far fewer than one per batch
     assert events[kinds.index("epoch")]["logs"]["loss"] > 0
+
+
+def test_stop_lands_within_one_batch_inside_a_compiled_call(sources: Any) -> None:
+    """With many batches per compiled call, Stop still ends the updates at the running batch."""
+    p = s10(sources)
+    rng = np.random.default_rng(3)
+    batch, batches = 1024, 256
+    rows = batch * batches
+    x = {"raw": rng.normal(size=(rows, 100)).astype("float32"),
+         "side": rng.normal(size=(rows, 32)).astype("float32")}
+    y = (x["side"][:, 0] > 0).astype("int32")
+    stop = threading.Event()
+    model: dict[str, Any] = {}
+    marks: dict[str, int] = {}
+
+    class Started(runtime.keras().callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            model["m"] = self.model
+
+    def press_stop() -> None:
+        while "m" not in model:
+            threading.Event().wait(0.005)
+        threading.Event().wait(0.2)  # well inside a compiled call
+        marks["before"] = int(model["m"].optimizer.iterations.numpy())
+        stop.set()
+
+    presser = threading.Thread(target=press_stop)
+    presser.start()
+    train_api.train(p, x, y, epochs=1, batch_size=batch, steps_per_execution=64, stop=stop,
+                    callbacks=[Started()], record=False)
+    presser.join()
+    final = int(model["m"].optimizer.iterations.numpy())
+    assert final < batches  # stopped inside the epoch
+    assert 0 <= final - marks["before"] <= 2  # the running batch (and at most one racing it)
+    assert final % 64 != 0  # ...which is inside a compiled call, not at its end
+
+
+def test_resume_trains_the_remaining_epochs_numbered_on(sources: Any, tmp_path: Path) -> None:
+    p = s10(sources)
+    p.save(tmp_path / "p.mgraft")
+    x, y = data()
+    events: list[dict[str, Any]] = []
+    history = train_api.train(p, x, y, epochs=3, initial_epoch=2, progress=events.append)
+    assert len(history["loss"]) == 1
+    assert [e["epoch"] for e in events if e["kind"] == "epoch"] == [3]
+    assert p.runs()[-1].changes[0] == "resumed at epoch 3 of 3"
+    with pytest.raises(SettingsError, match="initial_epoch 3 must be between 0 and epochs - 1"):
+        train_api.train(p, x, y, epochs=3, initial_epoch=3)

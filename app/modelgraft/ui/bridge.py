@@ -33,6 +33,7 @@ class Job:
     on_done: Callable[[Any], None] | None = None
     on_error: Callable[[BaseException], None] | None = None
     cancelled: bool = False
+    cancellable: bool = True
     future: Future[Any] | None = field(default=None, repr=False)
 
 
@@ -57,13 +58,15 @@ class EngineBridge(QObject):
 
     def run(self, description: str, fn: Callable[..., Any], *args: Any,
             on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, **kwargs: Any) -> Job:
+            on_error: Callable[[BaseException], None] | None = None, cancellable: bool = True,
+            **kwargs: Any) -> Job:
         """Queue ``fn(*args, **kwargs)`` on the engine thread.
 
         ``on_done(result)`` or ``on_error(exception)`` then runs on the GUI thread, unless
-        the job was cancelled first.
+        the job was cancelled first. A job that is not ``cancellable`` (training, which has
+        its own Stop) is left alone by :meth:`cancel`.
         """
-        job = Job(next(self._ids), description, on_done, on_error)
+        job = Job(next(self._ids), description, on_done, on_error, cancellable=cancellable)
         was_busy = self.busy
         self.jobs[job.id] = job
         job.future = runtime.submit(fn, *args, **kwargs)
@@ -74,10 +77,10 @@ class EngineBridge(QObject):
         return job
 
     def cancel(self, job_id: int | None = None) -> None:
-        """Cancel one job (all if ``None``): queued jobs never run; a running one finishes
-        on the engine thread but its result is dropped."""
+        """Cancel one job (all cancellable ones if ``None``): queued jobs never run; a running
+        one finishes on the engine thread but its result is dropped."""
         for job in list(self.jobs.values()):
-            if job_id is None or job.id == job_id:
+            if (job_id is None and job.cancellable) or job.id == job_id:
                 job.cancelled = True
                 if job.future is not None:
                     job.future.cancel()

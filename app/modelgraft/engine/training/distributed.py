@@ -38,7 +38,7 @@ def _logs(values: dict[str, Any], prefix: str = "") -> dict[str, float]:
 
 def fit_multiworker(model: Any, strategy: Any, train: Any, validation: Any, train_rows: int,
                     validation_rows: int, batch_size: int, epochs: int,
-                    callbacks: list[Any]) -> dict[str, list[float]]:
+                    callbacks: list[Any], initial_epoch: int = 0) -> dict[str, list[float]]:
     """Train a compiled model (built in ``strategy.scope()``) on every worker in lock-step.
 
     Args:
@@ -49,8 +49,9 @@ def fit_multiworker(model: Any, strategy: Any, train: Any, validation: Any, trai
         train_rows: Training rows (fixes the steps per epoch).
         validation_rows: Validation rows.
         batch_size: The global batch size.
-        epochs: Epochs to train.
+        epochs: The last epoch to train (1-based count, like Keras's ``fit``).
         callbacks: Keras callbacks (``model.stop_training`` is honoured after each step).
+        initial_epoch: Epochs already trained (the run starts at the next one).
 
     Returns:
         The history, ``{metric: [value per epoch]}``, identical on every worker.
@@ -66,7 +67,7 @@ def fit_multiworker(model: Any, strategy: Any, train: Any, validation: Any, trai
     history: dict[str, list[float]] = {}
     model.stop_training = False
     cbs.on_train_begin()
-    for epoch in range(epochs):
+    for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
         logs: dict[str, float] = {}

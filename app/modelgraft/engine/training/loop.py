@@ -9,6 +9,15 @@ layers hold the weights, so training changes what the next ``build()``/``export(
 a second ``train`` continues from the weights (and, when nothing changed, the optimizer
 state) reached by the first.
 
+Stopping within one batch: Keras runs ``steps_per_execution`` batches in one compiled call
+and calls back only between calls. So the compiled train step is guarded by a boolean
+variable (``halt``): once it is true, the remaining steps of the current call skip their
+update. A watcher thread sets it as soon as the stop flag is set — the one
+TensorFlow object another thread touches, by design (assigning a variable is thread-safe) —
+and the stop callback ends the run after the call; the weights are those of the batch that
+was running when Stop was pressed. Distributed runs keep the per-call stop (workers must
+agree on every step).
+
 Distributed and mixed-precision runs need their variables created inside
 ``strategy.scope()`` (respectively under the ``mixed_float16`` policy), but the session's
 cached layers were created outside it. They
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -32,7 +42,8 @@ from .settings import SettingsError, TrainingError, TrainSettings
 if TYPE_CHECKING:
     from ..session import EngineSession
 
-__all__ = ["AUTO_STEPS_PER_EXECUTION", "auto_steps_per_execution", "make_strategy", "train"]
+__all__ = ["AUTO_STEPS_PER_EXECUTION", "auto_steps_per_execution", "available_devices", "make_strategy",
+           "train"]
 
 AUTO_STEPS_PER_EXECUTION = 64
 """Batches per compiled call for small models (chosen by ``bench/train_speed.py``)."""
@@ -45,6 +56,7 @@ class _Compiled:
     model: Any
     key: str
     variables: tuple[int, ...]
+    halt: Any
 
 
 _compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
@@ -210,9 +222,62 @@ def _compile_key(graph: Graph, settings: TrainSettings, spe: int) -> str:
     return json.dumps([snap, edges, compile_fields, spe], default=str)
 
 
+def _guard_train_step(model: Any) -> Any:
+    """Make the model's train step skip its update while the returned variable is true."""
+    tf = runtime.tf()
+    halt = tf.Variable(False, trainable=False, name="modelgraft_halt")
+    step = model.train_step
+
+    def train_step(data: Any) -> Any:
+        # the real step is traced first: it builds the metrics the skipping branch reads
+        return tf.cond(tf.logical_not(halt), lambda: step(data), model.get_metrics_result)
+
+    model.train_step = train_step
+    return halt
+
+
+@contextlib.contextmanager
+def _halt_on(stop: Any, halt: Any) -> Any:
+    """While training runs, set ``halt`` within milliseconds of ``stop`` being set."""
+    if halt is None:
+        yield
+        return
+    halt.assign(False)  # a stopped run left it set
+    if stop is None:
+        yield
+        return
+    from .callbacks import is_set
+
+    done = threading.Event()
+
+    def requested() -> bool:
+        """Wait a little for the stop request; whether it came."""
+        if hasattr(stop, "wait"):  # an Event wakes this thread at once
+            return bool(stop.wait(0.05))
+        done.wait(0.005)
+        return is_set(stop)
+
+    def watch() -> None:
+        while not done.is_set():
+            if requested():
+                halt.assign(True)
+                return
+
+    watcher = threading.Thread(target=watch, name="modelgraft-stop-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
 def _compiled_model(session: EngineSession, graph: Graph, name: str, settings: TrainSettings,
-                    steps: int | None) -> Any:
-    """Build and compile, reusing the last compiled model (and optimizer state) when unchanged."""
+                    steps: int | None, guard: bool) -> _Compiled:
+    """Build and compile, reusing the last compiled model (and optimizer state) when unchanged.
+
+    ``guard`` adds the halt variable that stops a compiled call within one batch.
+    """
     from .optimizers import make_optimizer
 
     model = session.build(graph, name)
@@ -222,12 +287,13 @@ def _compiled_model(session: EngineSession, graph: Graph, name: str, settings: T
     previous = _compiled.get(session)
     if previous is not None and previous.key == key and previous.variables == variables:
         previous.model.stop_training = False
-        return previous.model
+        return previous
     optimizer = make_optimizer(settings.optimizer, settings.learning_rate, _multipliers(session, graph))
     model.compile(optimizer=optimizer, steps_per_execution=spe, jit_compile=settings.jit_compile,
                   **_compile_args(graph))
-    _compiled[session] = _Compiled(model, key, variables)
-    return model
+    compiled = _Compiled(model, key, variables, _guard_train_step(model) if guard else None)
+    _compiled[session] = compiled
+    return compiled
 
 
 def _forget_compiled(session: EngineSession) -> None:
@@ -276,17 +342,21 @@ def make_strategy(name: str) -> tuple[Any, bool]:
     return None, True
 
 
+def available_devices() -> list[str]:
+    """The training devices of this machine: ``cpu``, then ``gpu:0``, ``gpu:1``, …"""
+    gpus = runtime.tf().config.list_physical_devices("GPU")
+    return ["cpu"] + [f"gpu:{i}" for i in range(len(gpus))]
+
+
 def _device(name: str) -> str:
-    tf = runtime.tf()
     if name == "cpu":
         return "/CPU:0"
-    index = int(name.split(":")[1])
-    gpus = tf.config.list_physical_devices("GPU")
-    if index >= len(gpus):
-        listed = ", ".join(["cpu"] + [f"gpu:{i}" for i in range(len(gpus))])
+    devices = available_devices()
+    if name not in devices:
+        listed = ", ".join(devices)
         raise SettingsError(f"training setting 'device' names '{name}', which is not available here "
                             f"(available: {listed})", "device")
-    return f"/GPU:{index}"
+    return f"/GPU:{name.split(':')[1]}"
 
 
 def _seed(settings: TrainSettings) -> None:
@@ -344,7 +414,8 @@ def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
           validation_data: Any = None, optimizer: str | None = None,
           learning_rate: float | None = None, callbacks: Iterable[Any] = (),
           progress: Callable[[dict[str, Any]], None] | None = None, stop: Any = None,
-          strategy: Any = None, record: bool = True, **more: Any) -> dict[str, list[float]]:
+          strategy: Any = None, record: bool = True, initial_epoch: int = 0,
+          **more: Any) -> dict[str, list[float]]:
     """Train the project's composite in the calling thread and return the history.
 
     Args:
@@ -358,11 +429,14 @@ def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
         callbacks: Extra Keras callbacks.
         progress: Called with throttled progress events (see
             :class:`~modelgraft.engine.training.callbacks.ProgressForwarder`).
-        stop: A ``threading.Event`` or a callable; when set, training stops after the
-            current batch (execution) and keeps the weights reached.
+        stop: A ``threading.Event`` or a callable; when set, training stops within the
+            current batch and keeps the weights reached (distributed runs: after the
+            current compiled call of ``steps_per_execution`` batches).
         strategy: A ``tf.distribute.Strategy`` (created by the caller before any other
             TensorFlow work, as multi-worker strategies require), or ``None``.
         record: Save a run record next to the project file (when it has one).
+        initial_epoch: Epochs already trained (Resume): the run trains epochs
+            ``initial_epoch + 1`` to ``epochs`` and numbers them so in callbacks and progress.
         **more: Any other :class:`TrainSettings` field (``seed``, ``deterministic``,
             ``early_stopping``, ``steps_per_execution``, …).
 
@@ -380,6 +454,9 @@ def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
     settings = TrainSettings.from_dict(project.training).replace(
         epochs=epochs, batch_size=batch_size, validation_split=validation_split,
         optimizer=optimizer, learning_rate=learning_rate, **more)
+    if not 0 <= initial_epoch < settings.epochs:
+        raise SettingsError(f"initial_epoch {initial_epoch} must be between 0 and epochs - 1 "
+                            f"({settings.epochs - 1})", "initial_epoch")
     if (x is None) != (y is None):
         raise TrainingError("pass both x and y, or neither to train on the project's data bindings")
     tf = runtime.tf()
@@ -405,14 +482,18 @@ def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
                 base = project.session.build(project.graph, project.name)
                 with strategy.scope() if distributed else contextlib.nullcontext():
                     session = EngineSession()
-                    model = _compiled_model(session, project.graph, project.name, settings, data.steps)
-                    _copy_weights(base, model)
+                    compiled = _compiled_model(session, project.graph, project.name, settings, data.steps,
+                                               guard=not distributed)
+                    _copy_weights(base, compiled.model)
             else:
                 session = project.session
-                model = _compiled_model(session, project.graph, project.name, settings, data.steps)
+                compiled = _compiled_model(session, project.graph, project.name, settings, data.steps,
+                                           guard=True)
     finally:
         keras.config.set_dtype_policy(policy)
-    recorder = runs.start_run(project, settings, data.validation is not None) if record else None
+    model = compiled.model
+    recorder = runs.start_run(project, settings, data.validation is not None,
+                              initial_epoch) if record else None
     cbs, guard, stopper = _callbacks(settings, model, data.validation is not None, data.steps, progress,
                                      stop, callbacks, recorder.folder if recorder else None)
     if recorder:
@@ -424,11 +505,13 @@ def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
             with strategy.scope():
                 model.optimizer.build(model.trainable_variables)
             history = fit_multiworker(model, strategy, data.train, data.validation, data.rows,
-                                      data.validation_rows, settings.batch_size, settings.epochs, cbs)
+                                      data.validation_rows, settings.batch_size, settings.epochs, cbs,
+                                      initial_epoch)
         else:
             with contextlib.nullcontext() if distributed else tf.device(device):
-                result = model.fit(data.train, validation_data=data.validation, epochs=settings.epochs,
-                                   callbacks=cbs, shuffle=False, verbose=0)
+                with _halt_on(stop, compiled.halt):
+                    result = model.fit(data.train, validation_data=data.validation, epochs=settings.epochs,
+                                       initial_epoch=initial_epoch, callbacks=cbs, shuffle=False, verbose=0)
             history = {k: [float(v) for v in vs] for k, vs in result.history.items()}
     except ModelGraftError:
         raise

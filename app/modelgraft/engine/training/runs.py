@@ -219,8 +219,11 @@ class RunRecorder:
         self._write()
 
 
-def start_run(project: Any, settings: TrainSettings, has_validation: bool) -> RunRecorder | None:
+def start_run(project: Any, settings: TrainSettings, has_validation: bool,
+              initial_epoch: int = 0) -> RunRecorder | None:
     """Create the next run folder with the settings, graph snapshot and change description.
+
+    A run that resumes (``initial_epoch > 0``) says so first in its change description.
 
     Returns:
         The recorder, or ``None`` when the project has no file yet (nowhere to put runs).
@@ -237,7 +240,10 @@ def start_run(project: Any, settings: TrainSettings, has_validation: bool) -> Ru
     folder.mkdir()
     snapshot = {"graph": graph_snapshot(project.graph), "settings": settings.to_dict()}
     changes = describe_changes(before, snapshot)
+    if initial_epoch:
+        changes = [f"resumed at epoch {initial_epoch + 1} of {settings.epochs}"] + [
+            c for c in changes if c != "nothing changed since the previous run"]
     atomic_write_text(str(folder / "changes.txt"), "\n".join(changes) + "\n")
     record = {"id": folder.name, "project": project.name, "status": "running", "started": time.time(),
-              "changes": changes, "epochs": 0, **snapshot}
+              "changes": changes, "epochs": 0, "initial_epoch": initial_epoch, **snapshot}
     return RunRecorder(folder, record, "val_loss" if has_validation else "loss")
