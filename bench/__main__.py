@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MEASUREMENTS = ["graph_reinfer", "ports_resnet", "load_spec", "export_keras", "train_speed", "window_startup",
-                "canvas_repaint", "drop_ports"]
+                "canvas_repaint", "drop_ports", "train_gui"]
 
 
 def _machine() -> str:

@@ -10,11 +10,14 @@ file's folder. :func:`make_datasets` and :func:`fit_statistics` run on the engin
 
 from __future__ import annotations
 
+import csv
 import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from .core.errors import DataError
@@ -33,7 +36,8 @@ if TYPE_CHECKING:
     from .engine.data.pipeline import DataPlan
     from .project import Project
 
-__all__ = ["bind_data", "fit_statistics", "make_datasets", "set_validation", "unbind_data"]
+__all__ = ["bind_data", "binding_section", "fit_statistics", "make_datasets", "set_validation",
+           "source_keys", "unbind_data"]
 
 
 def _graph_names(graph: Graph, kind: str) -> str:
@@ -62,6 +66,23 @@ def bind_data(project: Project, name: str, source: str | os.PathLike[str],
         DataError: an unknown node, a missing file, an unsupported kind, an unknown NPZ key
             or CSV column (the message lists the available ones).
     """
+    project.data = binding_section(project, name, source, key, validation)
+
+
+def binding_section(project: Project, name: str, source: str | os.PathLike[str],
+                    key: str | Sequence[str] | None = None,
+                    validation: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The ``data`` section :func:`bind_data` would store, without storing it.
+
+    Lets a caller check a binding and apply it its own way (the workbench pushes it as
+    one undo step). Arguments and checks are those of :func:`bind_data`.
+
+    Returns:
+        A new section; ``project.data`` is left as it was.
+
+    Raises:
+        DataError: as :func:`bind_data`.
+    """
     from .engine.data.sources import open_source
 
     what = f"binding '{name}'"
@@ -84,7 +105,30 @@ def bind_data(project: Project, name: str, source: str | os.PathLike[str],
     open_source(binding.source, binding.key, what)
     if binding.validation:
         open_source(binding.validation, binding.key, f"{what} (validation)")
-    project.data = with_binding(project.data, name, binding)
+    return with_binding(project.data, name, binding)
+
+
+def source_keys(source: str | os.PathLike[str]) -> list[str]:
+    """The names a binding's key can take: a CSV file's columns or an NPZ file's arrays.
+
+    Reads only the CSV header line or the NPZ directory (no data, no TensorFlow).
+
+    Returns:
+        The names in file order; ``[]`` for NPY files, image folders and anything that
+        cannot be read (binding it gives the reason).
+    """
+    path = Path(source)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv" and path.is_file():
+            with open(path, newline="", encoding="utf-8") as f:
+                return next(csv.reader(f), [])
+        if suffix == ".npz" and path.is_file():
+            with np.load(path, allow_pickle=False) as npz:
+                return list(npz.files)
+    except (OSError, ValueError, csv.Error, zipfile.BadZipFile):
+        pass
+    return []
 
 
 def unbind_data(project: Project, name: str) -> None:

@@ -104,7 +104,7 @@ def test_menus_hold_the_actions_with_standard_shortcuts(window: MainWindow) -> N
                              "Import Model…", "Import SavedModel Folder…", "Export", "Quit"]
     assert texts["Edit"][:2] == ["Undo", "Redo"]
     assert texts["Edit"][2:] == ["Cut", "Copy", "Paste", "Duplicate", "Delete", "Select All"]
-    assert texts["Run"] == ["Check", "Train", "Stop"]
+    assert texts["Run"] == ["Check", "Train", "Resume", "Stop", "Training Settings…"]
     acts = window.menu_actions
     for action, key in ((acts.new, SK.New), (acts.open, SK.Open), (acts.save, SK.Save),
                         (acts.undo, SK.Undo), (acts.redo, SK.Redo), (acts.copy, SK.Copy),
@@ -117,10 +117,11 @@ def test_menus_hold_the_actions_with_standard_shortcuts(window: MainWindow) -> N
     assert QKeySequence("Ctrl+0") in acts.fit.shortcuts()
     examples = [a.text() for a in acts.examples_menu.actions()]
     assert len(examples) == 12 and examples[0].startswith("S1 ·") and examples[-1].startswith("S12 ·")
-    for action in (acts.train, acts.stop):
-        assert not action.isEnabled() and "training milestone" in action.toolTip()
+    assert acts.train.isEnabled() and acts.train.shortcut() == QKeySequence("F5")
+    assert not acts.stop.isEnabled() and acts.stop.shortcut() == QKeySequence("Shift+F5")
+    assert not acts.resume.isEnabled()  # nothing stopped to resume yet
     panels = [a.text() for a in acts.panels_menu.actions()]
-    assert panels == ["Palette", "Inspector", "Problems"]
+    assert panels == ["Palette", "Inspector", "Problems", "Training", "Runs"]
     acts.panels_menu.actions()[2].trigger()
     assert not window.problems_dock.isVisible()
 

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from types import ModuleType
 from typing import Any, Callable, TypeVar
 
-__all__ = ["is_engine_thread", "keras", "quiet_tensorflow", "run", "submit", "tf"]
+__all__ = ["is_engine_thread", "keras", "lower_engine_priority", "quiet_tensorflow", "run", "submit", "tf"]
 
 T = TypeVar("T")
 _VERBOSE = False
@@ -118,3 +118,28 @@ def submit(fn: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
 def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``fn`` on the engine thread and wait for its result (or exception)."""
     return submit(fn, *args, **kwargs).result()
+
+
+def lower_engine_priority(niceness: int = 5) -> bool:
+    """Run the engine thread, and the TensorFlow threads it starts from now on, below the
+    caller's CPU priority (Linux ``nice``; threads inherit it from the thread creating them).
+
+    A GUI calls this before TensorFlow starts, so training that keeps every core busy
+    yields the CPU to the event loop whenever it needs it; training itself loses nothing
+    while the GUI is idle. Threads TensorFlow started earlier keep their priority.
+
+    Returns:
+        Whether the priority was lowered (``False`` where threads have no nice value).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+
+    def renice() -> bool:
+        tid = threading.get_native_id()
+        try:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
+        except OSError:
+            return False
+        return True
+
+    return run(renice)

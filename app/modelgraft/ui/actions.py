@@ -21,7 +21,6 @@ __all__ = ["EXAMPLES_DIR", "MAX_RECENT", "WindowActions", "example_projects", "e
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "resources" / "examples"
 MAX_RECENT = 10
 SK = QKeySequence.StandardKey
-TRAINING_LATER = "arrives with the training milestone"
 
 
 def example_title(folder: str) -> str:
@@ -91,11 +90,17 @@ class WindowActions:
 
         # Run
         self.check = self._act("&Check", w.check, "F7", tip="List every problem of the project")
-        self.train = self._act("&Train", None, "F5", tip=TRAINING_LATER)
-        self.stop = self._act("&Stop", None, "Shift+F5", tip=TRAINING_LATER)
-        for action in (self.train, self.stop):
-            action.setEnabled(False)
-            action.setStatusTip(f"{action.text().replace('&', '')} {TRAINING_LATER}")
+        controller = w.training.controller
+        self.train = self._act("&Train", controller.train, "F5",
+                               tip="Train the composite on its bound data (a new run)")
+        self.resume = self._act("&Resume", controller.resume, "Ctrl+F5",
+                                tip="Train the epochs a stopped run left, from the weights reached")
+        self.stop = self._act("&Stop", controller.stop, "Shift+F5",
+                              tip="Stop training after the running batch, keeping the weights reached")
+        self.training_settings = self._act("Training &Settings…", w.show_training_settings,
+                                           tip="Data split, optimizer, epochs and other training settings")
+        self.resume.setEnabled(False)
+        self.stop.setEnabled(False)
 
         # Help
         self.shortcuts = self._act("&Keyboard Shortcuts", w.show_shortcuts, SK.HelpContents,
@@ -162,7 +167,11 @@ class WindowActions:
         appearance.addActions(self.appearance.actions())
 
         run = bar.addMenu("&Run")
-        run.addActions([self.check, self.train, self.stop])
+        run.addActions([self.check])
+        run.addSeparator()
+        run.addActions([self.train, self.resume, self.stop])
+        run.addSeparator()
+        run.addAction(self.training_settings)
         run.setToolTipsVisible(True)
 
         help_menu = bar.addMenu("&Help")

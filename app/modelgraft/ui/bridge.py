@@ -44,12 +44,16 @@ class EngineBridge(QObject):
     job_started = Signal(int, str)
     job_finished = Signal(int, str, bool)
     _delivered = Signal(int, object, object)
+    _reniced = False
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
         self.jobs: dict[int, Job] = {}
         self._delivered.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        if not EngineBridge._reniced:  # the event loop comes first when training fills the cores
+            EngineBridge._reniced = True
+            runtime.lower_engine_priority()
 
     @property
     def busy(self) -> bool:

@@ -41,6 +41,7 @@ from .panels.inspector import InspectorPanel
 from .panels.palette import PalettePanel
 from .panels.problems import ProblemsPanel
 from .theme import colors, system_is_dark
+from .training.docks import TrainingDocks
 
 __all__ = ["MainWindow"]
 
@@ -137,10 +138,11 @@ class MainWindow(QMainWindow):
         self.palette_panel = PalettePanel(doc)
         self.inspector = InspectorPanel(doc)
         self.problems = ProblemsPanel(doc)
-        self.palette_dock = self._dock("Palette", self.palette_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.problems_dock = self._dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.docks = [self.palette_dock, self.inspector_dock, self.problems_dock]
+        self.palette_dock = self.add_dock("Palette", self.palette_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.inspector_dock = self.add_dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.problems_dock = self.add_dock("Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.training = TrainingDocks(self)
+        self.docks = [self.palette_dock, self.inspector_dock, self.problems_dock, *self.training.docks]
         # side panels run the full height; Problems sits under the canvas only
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -168,7 +170,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.setWindowModified(doc.dirty)
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        """Put ``widget`` in a closable, movable, floatable dock named ``title``."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{title}Dock")
         dock.setWidget(widget)
@@ -191,7 +194,7 @@ class MainWindow(QMainWindow):
         self.cancel_button = QToolButton(self)
         self.cancel_button.setText("Cancel")
         self.cancel_button.setToolTip("Cancel the running engine work")
-        self.cancel_button.clicked.connect(lambda: self.bridge.cancel())
+        self.cancel_button.clicked.connect(self.cancel_work)
         self.counts = QToolButton(self)
         self.counts.setObjectName("ProblemCounts")
         self.counts.setAutoRaise(True)
@@ -235,6 +238,11 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, _job_id: int, _description: str, _ok: bool) -> None:
         self._update_jobs()
 
+    def cancel_work(self) -> None:
+        """The status bar's Cancel: stop training and drop the other engine work queued."""
+        self.training.controller.stop()
+        self.bridge.cancel()
+
     def set_appearance(self, mode: str) -> None:
         """Follow the system (``"system"``) or force ``"light"`` or ``"dark"``."""
         self.appearance = mode
@@ -254,10 +262,11 @@ class MainWindow(QMainWindow):
             app.setPalette(application_palette(dark))
         self.setStyleSheet(style_sheet(dark))
         self.view.graph_scene.set_dark(dark)
+        self.training.set_dark(dark)
 
     # ------------------------------------------------------------------ dialogs
 
-    def _error(self, title: str, text: str) -> QMessageBox:
+    def show_error(self, title: str, text: str) -> QMessageBox:
         """A non-blocking warning with one sentence (the GUI goes on; the box stays until closed)."""
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -311,13 +320,13 @@ class MainWindow(QMainWindow):
 
     def new_project(self) -> None:
         """File ▸ New."""
-        if self.maybe_save():
+        if self.training.confirm_stop("start a new project") and self.maybe_save():
             self.doc.new()
             self.show_message("New project")
 
     def open_project(self, path: str | Path | None = None) -> bool:
         """File ▸ Open… (or Open Recent); on error the open project stays as it was."""
-        if not self.maybe_save():
+        if not self.training.confirm_stop("open another project") or not self.maybe_save():
             return False
         if path is None:
             path = self._ask_path("Open Project", PROJECT_FILTER, save=False)
@@ -334,7 +343,7 @@ class MainWindow(QMainWindow):
         try:
             self.doc.open(path)
         except (ModelGraftError, OSError) as err:
-            self._error("Cannot open project", _sentence(err))
+            self.show_error("Cannot open project", _sentence(err))
             return False
         self.menu_actions.add_recent(path)
         self.settings.setValue("lastDir", str(Path(path).resolve().parent))
@@ -362,7 +371,7 @@ class MainWindow(QMainWindow):
         try:
             saved = self.doc.save(path)
         except (ModelGraftError, OSError) as err:
-            self._error("Cannot save project", _sentence(err))
+            self.show_error("Cannot save project", _sentence(err))
             return False
         self.autosave.discard()
         self.menu_actions.add_recent(saved)
@@ -383,7 +392,7 @@ class MainWindow(QMainWindow):
         finally:
             self.doc.message.disconnect(refused.append)
         if not name:
-            self._error("Cannot import model", refused[0] if refused else f"'{path}' is not a model")
+            self.show_error("Cannot import model", refused[0] if refused else f"'{path}' is not a model")
             return None
         self.show_message(f"Added model '{name}' from {Path(path).name}", 5000)
         return name
@@ -408,6 +417,14 @@ class MainWindow(QMainWindow):
         self.show_message(f"Check: {_plural(errors, 'error')}, {_plural(warnings, 'warning')} — {verdict}")
         return errors, warnings
 
+    def show_training_settings(self) -> None:
+        """Run ▸ Training Settings…: the inspector's project page (shown with nothing selected)."""
+        self.view.graph_scene.clearSelection()
+        self.doc.set_selection([])
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+        self.training.request_devices()
+
     def _focus_problems(self) -> None:
         self.problems_dock.show()
         self.problems_dock.raise_()
@@ -426,7 +443,7 @@ class MainWindow(QMainWindow):
         try:
             graph = self.doc.snapshot()
         except ModelGraftError as err:
-            self._error("Cannot export", _sentence(err))
+            self.show_error("Cannot export", _sentence(err))
             return False
         self.show_message(f"Exporting {label} to {Path(target).name}…")
         self.bridge.run(f"Exporting {label} to {Path(target).name}", export, self.doc.project.session,
@@ -444,7 +461,7 @@ class MainWindow(QMainWindow):
     def _export_failed(self, error: BaseException) -> None:
         text = _sentence(error)
         self.show_message(f"Export failed: {text}")
-        self._error("Export failed", text)
+        self.show_error("Export failed", text)
         self.export_finished.emit(error)
 
     # ------------------------------------------------------------------ recovery, close
@@ -467,7 +484,7 @@ class MainWindow(QMainWindow):
             try:
                 project = recovery.load()
             except ModelGraftError as err:
-                self._error("Cannot restore", _sentence(err))
+                self.show_error("Cannot restore", _sentence(err))
                 recovery.discard()
                 continue
             self.doc.restore(project)
@@ -496,8 +513,8 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.problems_dock], [PROBLEMS_HEIGHT], Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
-        """Ask about unsaved changes; on a clean exit drop the recovery file."""
-        if not self.maybe_save():
+        """Ask about a running training and unsaved changes; on a clean exit drop the recovery file."""
+        if not self.training.confirm_stop("quit") or not self.maybe_save():
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())

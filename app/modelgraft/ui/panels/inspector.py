@@ -1,4 +1,5 @@
-"""The inspector: name, parameters, ports and problems of the selected node.
+"""The inspector: name, parameters, data binding, ports and problems of the selected node,
+or the project page (data and training settings) when no node is selected.
 
 Every edit is validated as the user types, by the node kind's own rules (the same
 one-sentence message the API gives), and a valid change is pushed as one undo command.
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.errors import ModelGraftError
+from ...core.graph import INPUT_KIND, OUTPUT_KIND
 from ...core.spec import format_shape
 from ...nodes import get_kind
 from ..commands import RenameCommand, SetParamsCommand
@@ -36,8 +38,10 @@ from .common import (
     form_label,
     form_layout,
 )
+from .data_section import DataSection
 from .model_section import LayerSummaries, LayerTable, ModelInfo
 from .param_editors import ParamEditor, make_editor
+from .project_settings import HINT, ProjectSettings
 
 if TYPE_CHECKING:
     from ...core.elements import Node
@@ -217,6 +221,12 @@ class _NodeView(QWidget):
             layout.addWidget(caption("Parameters"))
             layout.addWidget(dim_label("This node has no parameters."))
 
+        self.data: DataSection | None = None
+        if node.kind in (INPUT_KIND, OUTPUT_KIND):
+            layout.addWidget(caption("Data"))
+            self.data = DataSection(doc, node)
+            layout.addWidget(self.data)
+
         layout.addWidget(caption("Ports"))
         self.ports = QGridLayout()
         self.ports.setContentsMargins(0, 0, 0, 0)
@@ -245,6 +255,8 @@ class _NodeView(QWidget):
             self.model_info.show_node(node)
         if self.layers is not None:
             self.layers.show_node(node)
+        if self.data is not None:
+            self.data.refresh()
         self._show_ports()
         self._show_problem()
 
@@ -338,12 +350,13 @@ class _NodeView(QWidget):
 
 
 class InspectorPanel(QWidget):
-    """Shows and edits the selected node.
+    """Shows and edits the selected node, or the project's settings.
 
     Follows ``doc.selection_changed``: one node selected shows its editor, several show
-    how many, none a hint. Emits no signals of its own; every edit is an undo command
-    pushed on ``doc`` (GUI thread). A change of a model's ``trainable`` flag or endpoint,
-    from here or from undo, has the document reload the model so its counts and ports follow.
+    how many, none the project page (:class:`ProjectSettings`). Emits no signals of its
+    own; every edit is an undo command pushed on ``doc`` (GUI thread). A change of a model's
+    ``trainable`` flag or endpoint, from here or from undo, has the document reload the
+    model so its counts and ports follow.
     """
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
@@ -351,6 +364,7 @@ class InspectorPanel(QWidget):
         self.doc = doc
         self.summaries = LayerSummaries(doc, self)
         self.view: _NodeView | None = None
+        self.page = ProjectSettings(doc, self)  # kept while a node is shown
         self._events = GraphSubscription({e: self._on_event for e in _EVENTS}
                                          | {"params_changed": self._params_changed})
         self.destroyed.connect(self._events.detach)
@@ -360,12 +374,11 @@ class InspectorPanel(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.hint = dim_label()
         self.hint.setObjectName("inspector_hint")
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setContentsMargins(16, 16, 16, 16)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll)
+        layout.setSpacing(0)
         layout.addWidget(self.hint)
+        layout.addWidget(self.scroll)
         doc.selection_changed.connect(self._show_selection)
         doc.project_replaced.connect(self._project_replaced)
         self._events.attach(doc.graph)
@@ -376,10 +389,24 @@ class InspectorPanel(QWidget):
         """The name of the node shown, if one is."""
         return self.view.node.name if self.view is not None else None
 
+    @property
+    def project_settings(self) -> ProjectSettings | None:
+        """The project page, while it is shown (no node selected)."""
+        return self.page if self.scroll.widget() is self.page else None
+
+    @property
+    def data_section(self) -> DataSection | None:
+        """The data binding part of the input or output node shown, if one is."""
+        return self.view.data if self.view is not None else None
+
     def editor(self, param: str) -> ParamEditor:
         """The editor of one parameter of the node shown (for the window and tests)."""
         assert self.view is not None, "no node is shown"
         return self.view.rows[param].editor
+
+    def set_devices(self, names: list[str]) -> None:
+        """The devices the project page offers besides ``cpu`` (e.g. ``["gpu:0"]``)."""
+        self.page.set_devices(names)
 
     # ------------------------------------------------------------------ selection
 
@@ -389,22 +416,31 @@ class InspectorPanel(QWidget):
             if self.view is not None and self.view.node is node:
                 self.view.refresh()
                 return
-            self._set_view(_NodeView(self.doc, node, self.summaries))
-            return
-        self._set_view(None)
-        self.hint.setText(f"{len(names)} nodes selected" if names else
-                          "Select a node on the canvas to see and edit its parameters.\n\n"
-                          "Add nodes from the palette, or drop model files on the canvas.")
+            self._show(_NodeView(self.doc, node, self.summaries), None)
+        elif names:
+            self._show(None, f"{len(names)} nodes selected")
+        else:
+            self._show(self.page, HINT)
 
-    def _set_view(self, view: _NodeView | None) -> None:
+    def _show(self, widget: QWidget | None, hint: str | None) -> None:
+        """Put ``widget`` in the scroll area (``None``: none) under the ``hint`` line (``None``:
+        no hint); the hint alone fills the panel, centred."""
         old = self.scroll.takeWidget()
-        if old is not None:
+        if old is self.page:
+            self.page.setParent(self)  # kept (hidden) for the next time nothing is selected
+            self.page.hide()
+        elif old is not None:
             old.deleteLater()
-        self.view = view
-        if view is not None:
-            self.scroll.setWidget(view)
-        self.scroll.setVisible(view is not None)
-        self.hint.setVisible(view is None)
+        self.view = widget if isinstance(widget, _NodeView) else None
+        if widget is not None:
+            self.scroll.setWidget(widget)
+        self.scroll.setVisible(widget is not None)
+        self.hint.setText(hint or "")
+        self.hint.setVisible(hint is not None)
+        alone = widget is None
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter if alone else
+                               Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.hint.setContentsMargins(*((16, 16, 16, 16) if alone else (12, 10, 12, 0)))
 
     # ------------------------------------------------------------------ graph events
 

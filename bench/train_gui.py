@@ -1,0 +1,160 @@
+"""Training with the workbench attached: speed against headless, and the GUI's longest stalls.
+
+One process trains the S10 example on bound NPZ data (32 768 rows, batch 32, 4 epochs) two
+ways, alternating, after a warm-up of each:
+
+* headless: ``train_api.train(project)`` on the engine thread, as ``modelgraft train`` does;
+* GUI: the main window (offscreen) with the project open, Run ▸ Train, the Training panel
+  drawing the live curves, the status bar showing progress.
+
+Both times are taken on the engine thread around the same ``train_api.train`` call, the
+fastest of three each. Rows:
+
+* training ms/step with the GUI attached ÷ headless (goal ≤ 1/0.95 ≈ 1.053, i.e. steps/s
+  ratio ≥ 0.95);
+* the longest gap between ticks of a 10 ms ``QTimer`` heartbeat on the GUI thread while the
+  GUI runs train (goal ≤ 50 ms), and the 99th percentile of the gaps (goal ≤ 20 ms).
+
+It also prints (no goal) how long Stop takes, from the click to the run's end.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import report
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+ROWS, BATCH, EPOCHS, REPEAT = 32768, 32, 4, 3
+
+
+def _project(folder: Path) -> Path:
+    import numpy as np
+
+    from modelgraft import data_api
+    from modelgraft.engine import runtime
+
+    spec = importlib.util.spec_from_file_location("make_examples", ROOT / "resources" / "make_examples.py")
+    examples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(examples)  # type: ignore[union-attr]
+    p = examples.build_project("s10_two_datasets", folder,
+                               runtime.run(examples.build_sources, "s10_two_datasets", folder))
+    rng = np.random.default_rng(0)
+    side = rng.normal(size=(ROWS, 32)).astype("float32")
+    np.savez(folder / "a.npz", raw=rng.normal(size=(ROWS, 100)).astype("float32"))
+    np.savez(folder / "b.npz", side=side, label=(side[:, 0] > 0).astype("int32"))
+    for name, file in (("raw", "a.npz"), ("side", "b.npz"), ("label", "b.npz")):
+        data_api.bind_data(p, name, folder / file, key=name)
+    p.training = {"batch_size": BATCH, "epochs": EPOCHS, "seed": 0}
+    return p.save(folder / "project.mgraft")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from modelgraft import Project, train_api
+    from modelgraft.engine import runtime
+    from modelgraft.ui.bridge import EngineBridge
+    from modelgraft.ui.document import Document
+    from modelgraft.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    doc = Document(EngineBridge())  # first, as in the app: TensorFlow starts after the window
+    folder = Path(tempfile.mkdtemp(prefix="mg-bench-gui-"))
+    path = _project(folder)
+    headless = Project.load(path)
+
+    def train_headless() -> float:
+        start = time.perf_counter()
+        runtime.run(train_api.train, headless)
+        return time.perf_counter() - start
+
+    window = MainWindow(doc, doc.bridge, recovery_dir=folder / "recovery")
+    window.resize(1440, 900)
+    window.show()
+    window.load(path)
+    controller = window.training.controller
+    gaps: list[float] = []
+
+    def wait(condition: Any) -> None:
+        """Run the event loop (idle, as in the app) until ``condition()`` holds."""
+        loop = QEventLoop()
+        check = QTimer()
+        check.setInterval(20)
+        check.timeout.connect(lambda: condition() and loop.quit())
+        check.start()
+        if not condition():
+            loop.exec()
+        check.stop()
+
+    wait(lambda: not doc.loading and not doc.bridge.busy)
+
+    def train_gui(measure: bool) -> float:
+        outcome: list[Any] = []
+        last = [time.perf_counter()]
+
+        def beat() -> None:
+            now = time.perf_counter()
+            gaps.append((now - last[0]) * 1000)
+            last[0] = now
+
+        heartbeat = QTimer()
+        heartbeat.setInterval(10)
+        heartbeat.timeout.connect(beat)
+        controller.run_finished.connect(outcome.append)
+        if measure:
+            heartbeat.start()
+            last[0] = time.perf_counter()
+        controller.train()
+        wait(lambda: bool(outcome))
+        heartbeat.stop()
+        controller.run_finished.disconnect(outcome.append)
+        if outcome[0].error:
+            raise RuntimeError(outcome[0].error)
+        return outcome[0].seconds
+
+    train_headless()
+    train_gui(False)
+    ours, anchor = [], []
+    for _ in range(REPEAT):
+        anchor.append(train_headless())
+        ours.append(train_gui(True))
+    steps = ROWS / BATCH * EPOCHS
+    print(f"# headless {steps / min(anchor):.0f} steps/s, GUI {steps / min(ours):.0f} steps/s; "
+          f"{len(gaps)} heartbeats")
+
+    started: list[float] = []
+    controller.event.connect(lambda _e: started or started.append(time.perf_counter()))
+    ended: list[float] = []
+    controller.run_finished.connect(lambda _o: ended.append(time.perf_counter()))
+    controller.train()
+    wait(lambda: bool(started))
+    pause = time.perf_counter() + 0.3
+    wait(lambda: time.perf_counter() > pause)
+    pressed = time.perf_counter()
+    controller.stop()
+    wait(lambda: bool(ended))
+    print(f"# Stop → run ended: {(ended[0] - pressed) * 1000:.0f} ms (includes the epoch's validation)")
+
+    report("train ms/step with the GUI attached ÷ headless (S10)", min(ours) / steps * 1000, 1.053, "ratio",
+           min(anchor) / steps * 1000)
+    report("GUI heartbeat longest gap while training", max(gaps), 50.0, "max")
+    report("GUI heartbeat p99 gap while training", _percentile(gaps, 0.99), 20.0, "max")
+    doc.undo_stack.setClean()
+    window.close()
+
+
+if __name__ == "__main__":
+    main()
