@@ -46,8 +46,9 @@ class TrainingDocks(QObject):
         self.runs = RunsPanel(lambda run_id: train_api.load_history(doc.project, run_id))
         self.training_dock = window.add_dock("Training", self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.runs_dock = window.add_dock("Runs", self.runs, Qt.DockWidgetArea.BottomDockWidgetArea)
+        # bottom: [Problems | Training] tabs, the runs list beside them (check runs, see overlays)
+        window.splitDockWidget(window.problems_dock, self.runs_dock, Qt.Orientation.Horizontal)
         window.tabifyDockWidget(window.problems_dock, self.training_dock)
-        window.splitDockWidget(self.training_dock, self.runs_dock, Qt.Orientation.Horizontal)
         window.problems_dock.raise_()
         self._raised = False
         self._devices_asked = False
@@ -117,6 +118,7 @@ class TrainingDocks(QObject):
         if not self._raised:
             self._raised = True
             self.window.resizeDocks([self.training_dock], [TRAINING_HEIGHT], Qt.Orientation.Vertical)
+            self.window.resizeDocks([self.training_dock, self.runs_dock], [3, 1], Qt.Orientation.Horizontal)
         bar = self.window.progress
         bar.setRange(0, PROGRESS_STEPS)
         bar.setValue(0)

@@ -43,7 +43,7 @@ from .curves import DEFAULT_SMOOTHING, CurveStore, group_title, metric_groups
 __all__ = ["REDRAW_MS", "TrainingPanel"]
 
 REDRAW_MS = 200
-_PLOT_HEIGHT = 170  # minimum height of one plot; more plots than fit scroll
+_PLOT_HEIGHT = 120  # minimum height of one plot; more plots than fit scroll
 _AXIS_WIDTH = 60
 _TRAIN = FAMILY_COLORS["io"]
 _VAL = FAMILY_COLORS["adapter"]
