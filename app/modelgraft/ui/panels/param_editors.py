@@ -305,6 +305,9 @@ class _ComboEditor(ParamEditor):
         for choice in allowed:
             self.combo.addItem(str(choice), choice)
         self.combo.setMaxVisibleItems(16)
+        # long choices (sparse_categorical_crossentropy) must not widen the inspector
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(10)
         self.combo.activated.connect(lambda _i: (self.edited.emit(), self.committed.emit()))
 
     def value(self) -> Any:
