@@ -115,7 +115,6 @@ class TrainingController(QObject):
         self.state = "idle"
         self.last: RunOutcome | None = None
         self._stop = threading.Event()
-        self._job_id: int | None = None
         self._run: RunStart | None = None
         self._started_at = 0.0
         self._first_fraction: float | None = None
@@ -247,9 +246,7 @@ class TrainingController(QObject):
         self.run_started.emit(self._run)
         where = "" if project.path else " (save the project to keep a record of its runs)"
         self.message.emit(f"Training {self._run.title.lower()}…{where}")
-        job_ = self.bridge.run(f"Training {project.name}", job, on_done=done, on_error=failed,
-                               cancellable=False)
-        self._job_id = job_.id
+        self.bridge.run(f"Training {project.name}", job, on_done=done, on_error=failed, cancellable=False)
         return True
 
     def _on_engine_event(self, event: dict[str, Any]) -> None:
@@ -290,7 +287,6 @@ class TrainingController(QObject):
                 error: BaseException | None, seconds: float) -> None:
         run = self._run
         stopped = self._stop.is_set()
-        self._job_id = None
         self._run = None
         outcome = RunOutcome(history, stopped and error is None, _sentence(error) if error else None,
                              self._epochs_done, run.epochs if run else 0, seconds)
