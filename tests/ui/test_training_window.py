@@ -74,12 +74,6 @@ def press(window: MainWindow, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.Ke
     QTest.keyClick(window, key, modifier)
 
 
-def outcome_of(window: MainWindow, qtbot: Any, timeout: int = 120_000) -> RunOutcome:
-    with qtbot.waitSignal(window.training.controller.run_finished, timeout=timeout) as blocker:
-        pass
-    return blocker.args[0]
-
-
 def test_f5_trains_with_live_curves_status_and_a_saved_run(window: MainWindow, qtbot: Any,
                                                            tmp_path: Path) -> None:
     open_project(window, qtbot, s10_project(tmp_path / "p"))

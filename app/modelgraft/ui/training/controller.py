@@ -176,10 +176,8 @@ class TrainingController(QObject):
         if self.running:
             self.message.emit("wait for the training run to end before restoring weights")
             return False
-        try:
-            copy = self._copy()
-        except ModelGraftError as err:
-            self.message.emit(str(err))
+        copy = self._copy()
+        if copy is None:
             return False
         self._set_state("running")
 
@@ -198,8 +196,14 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------------ run
 
-    def _copy(self) -> Project:
-        return self.doc.project.detached(self.doc.snapshot())
+    def _copy(self) -> Project | None:
+        """A detached copy of the project for the engine thread (``None``, said, if the graph
+        cannot be copied)."""
+        try:
+            return self.doc.project.detached(self.doc.snapshot())
+        except ModelGraftError as err:
+            self.message.emit(str(err))
+            return None
 
     def _start(self, initial_epoch: int, epochs: int, resumed: bool) -> bool:
         if self.running:
@@ -209,10 +213,8 @@ class TrainingController(QObject):
         if errors:
             self.message.emit(f"cannot train: {errors[0].message}")
             return False
-        try:
-            copy = self._copy()
-        except ModelGraftError as err:
-            self.message.emit(str(err))
+        copy = self._copy()
+        if copy is None:
             return False
         before = {n.name: dict(n.params) for n in copy.graph}
         data_before = copy.data
