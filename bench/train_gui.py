@@ -36,7 +36,6 @@ ROWS, BATCH, EPOCHS, REPEAT = 32768, 32, 4, 3
 
 def _project(folder: Path) -> Path:
     import numpy as np
-
     from modelgraft import data_api
     from modelgraft.engine import runtime
 
@@ -61,16 +60,15 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
     from modelgraft import Project, train_api
     from modelgraft.engine import runtime
     from modelgraft.ui.bridge import EngineBridge
     from modelgraft.ui.document import Document
     from modelgraft.ui.main_window import MainWindow
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - kept alive for the run
     doc = Document(EngineBridge())  # first, as in the app: TensorFlow starts after the window
     folder = Path(tempfile.mkdtemp(prefix="mg-bench-gui-"))
     path = _project(folder)

@@ -9,10 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
-
 from modelgraft import data_api
 from modelgraft.engine import runtime
 from modelgraft.engine.training.loop import available_devices
@@ -20,6 +16,9 @@ from modelgraft.ui.bridge import EngineBridge
 from modelgraft.ui.document import Document
 from modelgraft.ui.main_window import MainWindow
 from modelgraft.ui.training.controller import RunOutcome, format_duration
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("make_examples", ROOT / "resources" / "make_examples.py")

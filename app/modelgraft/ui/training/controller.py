@@ -84,7 +84,7 @@ class RunOutcome:
 
 def format_duration(seconds: float) -> str:
     """``75`` → ``"1:15"``, ``3725`` → ``"1:02:05"``."""
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
