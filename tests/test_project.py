@@ -266,3 +266,14 @@ def test_train_through_the_project_api_keeps_the_weights(models: dict[str, Any])
     again = p.train(x=data, y=target, epochs=1, batch_size=16)
     assert again["loss"][0] <= history["loss"][-1] * 1.5, "the second run starts from the weights reached"
     assert not np.array_equal(kernel, np.asarray(p.build().get_layer("head").kernel))
+
+
+def test_removing_a_bound_node_drops_its_binding(tmp_path: Path) -> None:
+    p = mg.Project()
+    p.add_input("x", shape=(3,))
+    p.add_input("z", shape=(3,))
+    np.savez(tmp_path / "d.npz", x=np.zeros((4, 3), "float32"))
+    p.bind_data("x", tmp_path / "d.npz", key="x")
+    p.bind_data("z", tmp_path / "d.npz", key="x")
+    p.remove("x")
+    assert set(p.data["bindings"]) == {"z"}

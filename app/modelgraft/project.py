@@ -166,8 +166,13 @@ class Project:
         return self.graph.node(ref.node if isinstance(ref, Port) else ref)
 
     def remove(self, node: NodeRef) -> None:
-        """Remove a node and its edges."""
-        self.graph.remove_node(self._node(node))
+        """Remove a node, its edges and its data binding."""
+        from .io.data_spec import without_binding
+
+        target = self._node(node)
+        self.graph.remove_node(target)
+        if target.name in self.data.get("bindings", {}):
+            self.data = without_binding(self.data, target.name)
 
     def connect(self, src: NodeRef, dst: NodeRef, force: bool = False) -> Edge:
         """Connect an output to an input; see :meth:`Graph.connect`.

@@ -272,3 +272,23 @@ def test_training_settings_action_shows_the_project_page_with_this_machines_devi
     combo = page.editor("device").control
     qtbot.waitUntil(lambda: not window.bridge.busy, timeout=60_000)
     assert [combo.itemText(i) for i in range(combo.count())] == runtime.run(available_devices)
+
+
+def test_renaming_or_deleting_a_bound_node_carries_its_binding_undoably(window: MainWindow, qtbot: Any,
+                                                                       tmp_path: Path) -> None:
+    from modelgraft.ui.commands import RemoveNodesCommand, RenameCommand
+
+    open_project(window, qtbot, s10_project(tmp_path / "p"))
+    doc = window.doc
+
+    def bound() -> set[str]:
+        return set(doc.project.data["bindings"])
+
+    doc.push(RenameCommand(doc, "side", "extra"))
+    assert bound() == {"raw", "extra", "label"}
+    doc.push(RemoveNodesCommand(doc, ["extra"]))
+    assert bound() == {"raw", "label"}
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert bound() == {"raw", "side", "label"}
+    assert doc.project.data["bindings"]["side"]["key"] == "side"

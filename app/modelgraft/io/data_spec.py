@@ -232,6 +232,16 @@ def without_binding(data: dict[str, Any], name: str) -> dict[str, Any]:
     return _dump(section.model_copy(update={"bindings": bindings}))
 
 
+def with_renamed_binding(data: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """A copy of the section with the binding of node ``old`` moved to ``new`` (unchanged if
+    ``old`` has none)."""
+    section = parse_data(data)
+    if old not in section.bindings:
+        return data
+    bindings = {(new if k == old else k): v for k, v in section.bindings.items()}
+    return _dump(section.model_copy(update={"bindings": bindings}))
+
+
 def with_split(data: dict[str, Any], fraction: float, seed: int) -> dict[str, Any]:
     """A copy of the section holding out ``fraction`` of the rows (seeded); 0 removes the split.
 

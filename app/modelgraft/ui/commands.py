@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoCommand
 
 from ..core.elements import Edge
 from ..core.errors import GraphError
+from ..io.data_spec import with_renamed_binding, without_binding
 
 if TYPE_CHECKING:
     from ..core.graph import Graph
@@ -125,16 +126,24 @@ class RemoveNodesCommand(QUndoCommand):
         super().__init__(parent)
         self.doc = doc
         self.nodes, self.edges = snapshot(doc.graph, names)
+        self.data = copy.deepcopy(doc.project.data)  # the removed nodes' bindings come back on undo
         self.setText(f"Delete {len(names)} node{'s' if len(names) != 1 else ''}" if len(names) != 1
                      else f"Delete '{names[0]}'")
 
     def redo(self) -> None:
+        section = self.doc.project.data
         for data in self.nodes:
             self.doc.graph.remove_node(data.name)
+            if data.name in section.get("bindings", {}):
+                section = without_binding(section, data.name)
+        if section is not self.doc.project.data:
+            self.doc.replace_section("data", section)
 
     def undo(self) -> None:
         for data in self.nodes:
             data.add(self.doc.graph)
+        if self.doc.project.data != self.data:
+            self.doc.replace_section("data", self.data)
         for ref in self.edges:
             if ref.find(self.doc.graph) is None:
                 ref.connect(self.doc.graph)
@@ -271,9 +280,17 @@ class RenameCommand(QUndoCommand):
 
     def redo(self) -> None:
         self.doc.graph.rename(self.old, self.new)
+        self._move_binding(self.old, self.new)
 
     def undo(self) -> None:
         self.doc.graph.rename(self.new, self.old)
+        self._move_binding(self.new, self.old)
+
+    def _move_binding(self, old: str, new: str) -> None:
+        data = self.doc.project.data
+        moved = with_renamed_binding(data, old, new)
+        if moved is not data:
+            self.doc.replace_section("data", moved)
 
 
 class PasteCommand(QUndoCommand):
