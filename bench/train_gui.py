@@ -35,8 +35,6 @@ ROWS, BATCH, EPOCHS, REPEAT = 32768, 32, 4, 3
 
 
 def _project(folder: Path) -> Path:
-    import numpy as np
-    from modelgraft import data_api
     from modelgraft.engine import runtime
 
     spec = importlib.util.spec_from_file_location("make_examples", ROOT / "resources" / "make_examples.py")
@@ -44,12 +42,7 @@ def _project(folder: Path) -> Path:
     spec.loader.exec_module(examples)  # type: ignore[union-attr]
     p = examples.build_project("s10_two_datasets", folder,
                                runtime.run(examples.build_sources, "s10_two_datasets", folder))
-    rng = np.random.default_rng(0)
-    side = rng.normal(size=(ROWS, 32)).astype("float32")
-    np.savez(folder / "a.npz", raw=rng.normal(size=(ROWS, 100)).astype("float32"))
-    np.savez(folder / "b.npz", side=side, label=(side[:, 0] > 0).astype("int32"))
-    for name, file in (("raw", "a.npz"), ("side", "b.npz"), ("label", "b.npz")):
-        data_api.bind_data(p, name, folder / file, key=name)
+    examples.bind_s10_data(p, folder, ROWS, validation=0.0)
     p.training = {"batch_size": BATCH, "epochs": EPOCHS, "seed": 0}
     return p.save(folder / "project.mgraft")
 

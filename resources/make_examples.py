@@ -217,6 +217,28 @@ def build_project(scenario: str, folder: Path, sources: dict[str, Path] | None =
     return p
 
 
+def bind_s10_data(project, folder: Path, rows: int, validation: float = 0.25, corrupt: bool = False) -> None:
+    """Write seeded NPZ data for the S10 graph into ``folder`` and bind it.
+
+    ``a.npz`` holds ``raw`` (rows × 100), ``b.npz`` holds ``side`` (rows × 32) and the class
+    ``label`` (whether ``side[:, 0] > 0``). ``corrupt`` makes every ``side`` row after the
+    third infinite (a NaN loss follows); ``validation`` is the held-out fraction.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=(rows, 100)).astype("float32")
+    side = rng.normal(size=(rows, 32)).astype("float32")
+    label = (side[:, 0] > 0).astype("int32")
+    if corrupt:
+        side[3:] = np.inf
+    np.savez(folder / "a.npz", raw=raw)
+    np.savez(folder / "b.npz", side=side, label=label)
+    for name, file in (("raw", "a.npz"), ("side", "b.npz"), ("label", "b.npz")):
+        project.bind_data(name, folder / file, key=name)
+    project.set_validation(validation, seed=0)
+
+
 def _lay_out(project) -> None:
     """Place the nodes in columns along the data flow (sizes approximate the canvas's)."""
     from modelgraft.core.layout import layered_positions

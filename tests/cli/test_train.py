@@ -14,8 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from modelgraft import data_api
 from modelgraft.engine import runtime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,15 +28,7 @@ def project_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("s10cli")
     p = examples.build_project("s10_two_datasets", folder, runtime.run(examples.build_sources,
                                                                         "s10_two_datasets", folder))
-    rng = np.random.default_rng(0)
-    raw = rng.normal(size=(192, 100)).astype("float32")
-    side = rng.normal(size=(192, 32)).astype("float32")
-    np.savez(folder / "a.npz", raw=raw)
-    np.savez(folder / "b.npz", side=side, label=(side[:, 0] > 0).astype("int32"))
-    data_api.bind_data(p, "raw", folder / "a.npz", key="raw")
-    data_api.bind_data(p, "side", folder / "b.npz", key="side")
-    data_api.bind_data(p, "label", folder / "b.npz", key="label")
-    data_api.set_validation(p, 0.25, seed=0)
+    examples.bind_s10_data(p, folder, rows=192)
     p.training = {"seed": 1, "batch_size": 16}
     return p.save(folder / "project.mgraft")
 

@@ -32,17 +32,7 @@ def s10_project(folder: Path, rows: int = ROWS, bad: bool = False, epochs: int =
     folder.mkdir(parents=True, exist_ok=True)
     p = examples.build_project("s10_two_datasets", folder,
                                runtime.run(examples.build_sources, "s10_two_datasets", folder))
-    rng = np.random.default_rng(0)
-    raw = rng.normal(size=(rows, 100)).astype("float32")
-    side = rng.normal(size=(rows, 32)).astype("float32")
-    if bad:
-        side[3:] = np.inf
-    np.savez(folder / "a.npz", raw=raw)
-    np.savez(folder / "b.npz", side=side, label=(side[:, 0] > 0).astype("int32"))
-    data_api.bind_data(p, "raw", folder / "a.npz", key="raw")
-    data_api.bind_data(p, "side", folder / "b.npz", key="side")
-    data_api.bind_data(p, "label", folder / "b.npz", key="label")
-    data_api.set_validation(p, 0.25, seed=0)
+    examples.bind_s10_data(p, folder, rows, corrupt=bad)
     p.training = {"seed": 1, "batch_size": 16, "epochs": epochs, "learning_rate": 0.01}
     return p.save(folder / "project.mgraft")
 

@@ -39,8 +39,9 @@ from .common import (
     form_layout,
 )
 from .data_section import DataSection
+from .edit_row import EditRow
 from .model_section import LayerSummaries, LayerTable, ModelInfo
-from .param_editors import ParamEditor, make_editor
+from .param_editors import ParamEditor
 from .project_settings import HINT, ProjectSettings
 
 if TYPE_CHECKING:
@@ -61,93 +62,23 @@ def _humanize(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-class _ParamRow(QObject):
-    """One parameter: its editor, live validation, and the commit as one undo step."""
+def _param_row(view: _NodeView, param: Param) -> EditRow:
+    """The row of one node parameter: checked by the kind's own rules, committed as one
+    ``SetParamsCommand``."""
 
-    def __init__(self, view: _NodeView, param: Param) -> None:
-        super().__init__(view)
-        self.view = view
-        self.param = param
-        self.editor: ParamEditor = make_editor(param)
-        self.message = error_label()
-        self.message.setObjectName(f"error_{param.name}")
-        self.hint = dim_label()  # what a typed shape means, batch axis included
-        self.hint.setObjectName(f"hint_{param.name}")
-        self.hint.setVisible(param.type == "shape")
-        self.field = QWidget()
-        box = QVBoxLayout(self.field)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(2)
-        box.addWidget(self.editor)
-        box.addWidget(self.message)
-        box.addWidget(self.hint)
-        self._touched = False
-        self.editor.edited.connect(self._edited)
-        self.editor.committed.connect(self.commit)
-        self.editor.control.installEventFilter(self)
+    def check(candidate: Any) -> Any:
+        node = view.node
+        params = node.graph.catalog.normalize_params(node.kind, {**node.params, param.name: candidate},
+                                                     node.name)
+        return params[param.name]
 
-    @property
-    def valid(self) -> bool:
-        """Whether the editor holds an acceptable value."""
-        return self.message.isHidden()
+    def apply(value: Any) -> None:
+        view.doc.push(SetParamsCommand(view.doc, view.node.name, {param.name: value}))
 
-    def show_value(self, value: Any) -> None:
-        """Show the document's value, dropping any unfinished or invalid edit."""
-        self.editor.set_value(value)
-        self._touched = False
-        self._set_error(None)
-        self._set_hint(value)
+    def shape_hint(value: Any) -> str:
+        return f"tensor {format_shape(value)}, batch axis first"
 
-    def _set_hint(self, value: Any) -> None:
-        if self.param.type == "shape":
-            self.hint.setText(f"tensor {format_shape(value)}, batch axis first")
-
-    def _edited(self) -> None:
-        self._touched = True
-        self.validate()
-
-    def validate(self) -> tuple[bool, Any]:
-        """``(True, normalised value)`` if the editor's content is valid, else
-        ``(False, None)`` with the kind's message shown in place. Changes nothing."""
-        node = self.view.node
-        candidate = self.editor.value()
-        try:
-            params = node.graph.catalog.normalize_params(
-                node.kind, {**node.params, self.param.name: candidate}, node.name)
-        except (ModelGraftError, TypeError, ValueError) as err:
-            self._set_error(str(err))
-            return False, None
-        self._set_error(None)
-        self._set_hint(params[self.param.name])
-        return True, params[self.param.name]
-
-    def commit(self) -> None:
-        """Push the edit as one ``SetParamsCommand`` if it is valid and changes something."""
-        if not self._touched:
-            return
-        ok, value = self.validate()
-        if not ok:
-            return
-        node = self.view.node
-        self._touched = False
-        if value != node.params[self.param.name]:
-            self.view.doc.push(SetParamsCommand(self.view.doc, node.name, {self.param.name: value}))
-        else:
-            self.show_value(node.params[self.param.name])
-
-    def _set_error(self, text: str | None) -> None:
-        self.editor.set_invalid(text is not None, verdict_color("error", system_is_dark()).name())
-        self.message.setText(text or "")
-        self.message.setVisible(text is not None)
-        self.hint.setVisible(text is None and self.param.type == "shape")
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Esc drops an unfinished edit."""
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Escape and (self._touched or not self.valid):
-            self.show_value(self.view.node.params[self.param.name])
-            return True
-        return False
+    return EditRow(param, check, apply, view, hint=shape_hint if param.type == "shape" else None)
 
 
 class _NodeView(QWidget):
@@ -203,7 +134,7 @@ class _NodeView(QWidget):
             self.model_info.endpoint_chosen.connect(self._choose_endpoint)
             layout.addWidget(self.model_info)
 
-        self.rows: dict[str, _ParamRow] = {}
+        self.rows: dict[str, EditRow] = {}
         visible = [p for p in kind.params if not p.hidden
                    and not (node.kind == "model" and p.name in _MODEL_SECTION_PARAMS)]
         if visible:
@@ -211,7 +142,7 @@ class _NodeView(QWidget):
             form = form_layout()
             form.setVerticalSpacing(8)
             for param in visible:
-                row = _ParamRow(self, param)
+                row = _param_row(self, param)
                 self.rows[param.name] = row
                 label = form_label(_humanize(param.name), f"{param.name}: {param.doc}")
                 label.setBuddy(row.editor.control)

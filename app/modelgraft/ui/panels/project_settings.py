@@ -21,8 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -33,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.errors import ModelGraftError
 from ...core.graph import INPUT_KIND, OUTPUT_KIND
 from ...engine.training.settings import (
     MONITORS,
@@ -53,7 +51,8 @@ from .common import (
     form_label,
     form_layout,
 )
-from .param_editors import ParamEditor, make_editor
+from .edit_row import EditRow
+from .param_editors import ParamEditor
 
 if TYPE_CHECKING:
     from ...project import Project
@@ -142,89 +141,6 @@ def binding_summary(binding: Binding) -> str:
     return text
 
 
-class _SettingRow(QObject):
-    """One setting: its editor, the message shown in place, and the commit as one undo step.
-
-    Args:
-        param: The editor's type, range and tooltip.
-        label: The form label.
-        check: Candidate value → the value to store; raises :class:`ModelGraftError` (shown).
-        apply: Stores a checked value that differs from the shown one (pushes an undo step).
-        parent: The page.
-    """
-
-    def __init__(self, param: Param, label: str, check: Callable[[Any], Any],
-                 apply: Callable[[Any], None], parent: QWidget) -> None:
-        super().__init__(parent)
-        self.name = param.name
-        self.check = check
-        self.apply = apply
-        self.editor: ParamEditor = make_editor(param)
-        self.label = form_label(label, param.doc)
-        self.label.setBuddy(self.editor.control)
-        self.message = error_label()
-        self.message.setObjectName(f"error_{param.name}")
-        self.field = QWidget()
-        box = QVBoxLayout(self.field)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(2)
-        box.addWidget(self.editor)
-        box.addWidget(self.message)
-        self.shown: Any = None
-        self._touched = False
-        self.editor.edited.connect(self._edited)
-        self.editor.committed.connect(self.commit)
-        self.editor.control.installEventFilter(self)
-
-    def show_value(self, value: Any) -> None:
-        """Show the document's value, dropping any unfinished or invalid edit."""
-        self.shown = value
-        self.editor.set_value(value)
-        self._touched = False
-        self._set_error(None)
-
-    def _edited(self) -> None:
-        self._touched = True
-        self.validate()
-
-    def validate(self) -> tuple[bool, Any]:
-        """``(True, value to store)`` if the editor's content is valid, else ``(False, None)``
-        with the message shown in place. Changes nothing."""
-        try:
-            value = self.check(_candidate(self.name, self.editor.value()))
-        except ModelGraftError as err:
-            self._set_error(str(err))
-            return False, None
-        self._set_error(None)
-        return True, value
-
-    def commit(self) -> None:
-        """Apply the edit if it is valid and changes something."""
-        if not self._touched:
-            return
-        ok, value = self.validate()
-        if not ok:
-            return
-        self._touched = False
-        if value != self.shown:
-            self.apply(value)
-        else:
-            self.show_value(self.shown)
-
-    def _set_error(self, text: str | None) -> None:
-        self.editor.set_invalid(text is not None, verdict_color("error", system_is_dark()).name())
-        self.message.setText(text or "")
-        self.message.setVisible(text is not None)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Esc drops an unfinished edit."""
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Escape and (self._touched or self.message.isVisible()):
-            self.show_value(self.shown)
-            return True
-        return False
-
-
 class ProjectSettings(QWidget):
     """The project page: bindings, validation split and training settings.
 
@@ -236,7 +152,7 @@ class ProjectSettings(QWidget):
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
-        self.rows: dict[str, _SettingRow] = {}
+        self.rows: dict[str, EditRow] = {}
         self.binding_labels: dict[str, ElidedLabel] = {}  # input/output name → its binding line
         self._values: dict[str, Any] = TrainSettings().to_dict()
         layout = QVBoxLayout(self)
@@ -296,12 +212,14 @@ class ProjectSettings(QWidget):
     # ------------------------------------------------------------------ building
 
     def _add_row(self, form: QFormLayout, param: Param, label: str, check: Callable[[Any], Any],
-                 apply: Callable[[Any], None]) -> _SettingRow:
-        row = _SettingRow(param, label, check, apply, self)
+                 apply: Callable[[Any], None]) -> EditRow:
+        row = EditRow(param, lambda value: check(_candidate(param.name, value)), apply, self)
         self.rows[param.name] = row
         if param.type == "bool":  # check boxes line up with the fields' left edge
             row.editor.layout().setAlignment(Qt.AlignmentFlag.AlignLeft)
-        form.addRow(row.label, row.field)
+        name_label = form_label(label, param.doc)
+        name_label.setBuddy(row.editor.control)
+        form.addRow(name_label, row.field)
         return row
 
     def _add_split_row(self, form: QFormLayout, param: Param, label: str) -> None:
