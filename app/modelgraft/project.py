@@ -77,7 +77,7 @@ class Project:
         path = Path(path).resolve()
         data = read_project(path)
         project = cls(data.name)
-        project.graph = data_to_graph(data, path.parent, CATALOG)
+        project.graph = data_to_graph(data, path.parent, CATALOG, source=path.name)
         project.path = path
         project.data = data_from_file(data.data, path.parent, path.name)
         project.training = dict(data.training)
@@ -134,8 +134,10 @@ class Project:
                   trusted: bool = False, endpoint: str | None = None, load: bool = True) -> Node:
         """Add a trained model (``.keras``, legacy ``.h5`` or SavedModel directory) as a node.
 
-        The file is checked before anything runs: a file that would execute code when
-        loaded is refused unless ``trusted=True``. For ``.keras`` and ``.h5`` files the
+        The file is scanned before anything runs (:func:`modelgraft.io.check_safe`): a
+        file that would run code or touch other files when loaded is refused unless
+        ``trusted=True``. Trust is bound to the file's SHA-256 recorded now: if the file
+        changes later, loading it scans it again as untrusted. For ``.keras`` and ``.h5`` files the
         input ports are read from the file without TensorFlow; with ``load`` the engine then
         loads the model and fills in output specs and parameter counts.
 
@@ -147,8 +149,7 @@ class Project:
 
         full = str(Path(path).resolve())
         fmt = detect_format(full)
-        if fmt != "savedmodel" and not trusted:
-            check_safe(full)
+        check_safe(full, trusted=trusted)
         signature = read_signature(full) if fmt != "savedmodel" else None
         node = self.graph.add_node("model", {
             "path": full, "trainable": trainable, "trusted": trusted, "endpoint": endpoint,

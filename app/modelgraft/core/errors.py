@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .verdict import Suggestion, Verdict
@@ -80,7 +81,16 @@ class ModelFileError(ModelGraftError, ValueError):
 
 
 class UnsafeModelError(ModelFileError):
-    """A model file that would run code when loaded; pass ``trusted=True`` to load it anyway."""
+    """A model file that would run code when loaded; pass ``trusted=True`` to load it anyway.
+
+    Attributes:
+        findings: Everything the pre-load scan found (``modelgraft.io.Finding`` objects:
+            ``path``, ``message``, ``code``), most telling first.
+    """
+
+    def __init__(self, message: str, findings: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.findings = list(findings)
 
 
 class ProjectFileError(ModelGraftError, ValueError):

@@ -13,9 +13,11 @@ and emptied with :func:`clear_cache`. SavedModel directories are not cached: Ten
 only give a node its own variables by restoring the directory again, so each node reads it
 once (its signatures are read in the same pass).
 
-SavedModels are loaded without ``trusted``: the user picked the directory explicitly and it
-holds TensorFlow graph code, not Python. ``trusted`` guards ``.keras``/``.h5`` files, whose
-configs can carry Python code (Lambda layers, lambdas) or point to other SavedModels.
+Every file goes through the pre-load scan (:func:`modelgraft.io.check_safe`) first, before
+Keras or TensorFlow reads it: ``.keras``/``.h5`` configs can carry Python code (Lambda
+layers, lambdas, classes from outside Keras) or point to other SavedModels, and SavedModel
+graphs can hold ops that read or write files or call Python. Such files load only when
+``trusted``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import ModelFileError, UnsafeModelError
-from ..io import check_safe, detect_format
+from ..io import check_safe, detect_format, sha256_file
 from . import runtime
 from .layers import register_custom_layers
 
@@ -149,14 +151,19 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def load_model(path: str | os.PathLike[str], *, trusted: bool = False, endpoint: str | None = None,
-               name: str | None = None, trainable: bool | None = None) -> LoadedModel:
+def load_model(path: str | os.PathLike[str], *, trusted: bool = False, trusted_sha256: str | None = None,
+               endpoint: str | None = None, name: str | None = None,
+               trainable: bool | None = None) -> LoadedModel:
     """Load a ``.keras`` file, a legacy ``.h5`` file or a SavedModel directory.
 
     Args:
         path: The model file or SavedModel directory.
-        trusted: Allow code stored in a ``.keras``/``.h5`` file (Lambda layers, lambdas,
-            references to SavedModels) to run while loading.
+        trusted: Accept what the pre-load scan finds (:func:`modelgraft.io.check_safe`):
+            code stored in a ``.keras``/``.h5`` file (Lambda layers, lambdas, classes
+            from outside Keras) or SavedModel ops outside the allow-list (file I/O, Python
+            calls). Without it such a file is refused before Keras or TensorFlow sees it.
+        trusted_sha256: The SHA-256 the file had when it was trusted; a file that changed
+            since is scanned and refused as if it were not trusted.
         endpoint: The SavedModel signature to call; default ``serve``, else
             ``serving_default``, else the only one. Ignored for ``.keras``/``.h5``.
         name: The Keras name to give the model (the node name); two loaded models must
@@ -173,6 +180,7 @@ def load_model(path: str | os.PathLike[str], *, trusted: bool = False, endpoint:
     """
     path = os.fspath(path)
     fmt = detect_format(path)
+    trusted = _check_trust(path, trusted, trusted_sha256)
     if fmt == "savedmodel":
         loaded = _load_savedmodel(path, endpoint, name)
     else:
@@ -180,6 +188,19 @@ def load_model(path: str | os.PathLike[str], *, trusted: bool = False, endpoint:
     if trainable is not None:
         set_trainable(loaded, trainable)
     return loaded
+
+
+def _check_trust(path: str, trusted: bool, trusted_sha256: str | None) -> bool:
+    """Run the pre-load scan; returns whether the file is trusted (not if it changed since)."""
+    changed = trusted and trusted_sha256 is not None and sha256_file(path) != trusted_sha256
+    try:
+        check_safe(path, trusted=trusted and not changed)
+        return trusted and not changed
+    except UnsafeModelError as err:
+        if not changed:
+            raise
+        raise UnsafeModelError(f"model file '{_label(path)}' changed since it was trusted (its sha256 "
+                               f"differs), so it is scanned again: {err}", err.findings) from None
 
 
 # --------------------------------------------------------------------------- .keras / .h5
@@ -196,8 +217,6 @@ def _load_keras(path: str, fmt: str, trusted: bool, name: str | None) -> LoadedM
                                                       safe_mode=not trusted)
         model.set_weights(entry.weights)
     else:
-        if not trusted:
-            check_safe(path)
         model = _read_keras(path, fmt, trusted)
         _remember(key, json.dumps(keras.saving.serialize_keras_object(model)), model.get_weights())
     if name is not None:

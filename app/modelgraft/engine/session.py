@@ -48,7 +48,8 @@ class EngineSession:
         cached = self._models.get(node.name)
         if cached is None or cached[0] != key:
             loaded = load_model(params["path"], trusted=params["trusted"],
-                                endpoint=params["endpoint"], name=node.name)
+                                trusted_sha256=params.get("sha256"), endpoint=params["endpoint"],
+                                name=node.name)
             self._models[node.name] = (key, loaded)
         loaded = self._models[node.name][1]
         set_trainable(loaded, params["trainable"])

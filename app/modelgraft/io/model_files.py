@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core.errors import ModelFileError
+from .archive_scan import check_archive, check_folder
+from .h5_scan import check_h5
 
 __all__ = [
     "MAX_CONFIG_BYTES",
@@ -67,6 +69,7 @@ def detect_format(path: str | os.PathLike[str]) -> ModelFormat:
         if any((p / name).is_file() for name in _SAVEDMODEL_FILES):
             return "savedmodel"
         if (p / "config.json").is_file():
+            check_folder(p)
             return "keras"
         raise ModelFileError(f"directory {label} is not a SavedModel (it has no saved_model.pb)")
     try:
@@ -103,6 +106,7 @@ def _has_hdf5_magic(f: Any, head: bytes, size: int) -> bool:
 
 
 def _check_keras_zip(p: Path, label: str) -> None:
+    check_archive(p)
     try:
         with zipfile.ZipFile(p) as zf:
             names = zf.namelist()
@@ -173,6 +177,7 @@ def read_model_config(path: str | os.PathLike[str], fmt: ModelFormat | None = No
 
 
 def _zip_model_config(p: Path, label: str) -> bytes:
+    check_archive(p)  # again: a caller may pass the format and skip detect_format
     try:
         with zipfile.ZipFile(p) as zf:
             info = zf.getinfo("config.json")
@@ -198,6 +203,7 @@ def _zip_model_config(p: Path, label: str) -> bytes:
 
 
 def _dir_model_config(p: Path, label: str) -> bytes:
+    check_folder(p)
     try:
         return (p / "config.json").read_bytes()
     except OSError as err:
@@ -207,6 +213,7 @@ def _dir_model_config(p: Path, label: str) -> bytes:
 def _h5_model_config(p: Path, label: str) -> bytes:
     import h5py  # imported here: it costs ~60 ms, and .keras archives never need it
 
+    check_h5(p)
     try:
         with h5py.File(p, "r") as f:
             if "model_config" not in f.attrs:
@@ -217,7 +224,7 @@ def _h5_model_config(p: Path, label: str) -> bytes:
             raw = f.attrs["model_config"]
     except ModelFileError:
         raise
-    except Exception:  # h5py raises OSError, KeyError, RuntimeError… for damaged files
+    except Exception:  # noqa: BLE001 - h5py raises OSError, KeyError, RuntimeError… for damaged files
         raise ModelFileError(f"HDF5 file {label} is damaged or truncated; save or download it again") from None
     if isinstance(raw, str):
         return raw.encode("utf-8", "surrogatepass")

@@ -36,6 +36,7 @@ from ..project import Project
 
 if TYPE_CHECKING:
     from .bridge import EngineBridge
+    from .trust import TrustGate
 
 __all__ = ["Document"]
 
@@ -61,6 +62,9 @@ class Document(QObject):
         self.project = Project("untitled")
         self.selection: list[str] = []
         self.loading: set[str] = set()
+        self.trust_gate: TrustGate | None = None
+        """Asks before a model node marked ``trusted`` loads a file not trusted before
+        (the main window sets it); without it the mark is taken as it is."""
         self._watch(self.project)
 
     def _on_clean_changed(self, clean: bool) -> None:
@@ -199,7 +203,7 @@ class Document(QObject):
         if self.bridge is None or name in self.loading:
             return
         node = self.graph.node(name)
-        if not os.path.exists(node.params["path"]):
+        if not os.path.exists(node.params["path"]) or not self._trust_holds(node):
             return
         project = self.project
         self.loading.add(name)
@@ -217,6 +221,21 @@ class Document(QObject):
             self._loaded(project, name, None, error)
 
         self.bridge.run(f"Loading model '{name}'", job, on_done=done, on_error=failed)
+
+    def _trust_holds(self, node: Node) -> bool:
+        """Whether a node may load as it is marked: a node marked ``trusted`` whose file
+        content the user does not trust (asked now if not remembered) loses the mark, and
+        the reload that follows has the engine refuse the file with its findings."""
+        if not node.params["trusted"] or self.trust_gate is None:
+            return True
+        try:
+            review = self.trust_gate.review(node.params["path"])
+        except ModelGraftError:
+            return True  # the engine's load reports what is wrong with the file
+        if review.status != "declined":
+            return True
+        self.graph.set_params(node.name, trusted=False)
+        return False
 
     def _loaded(self, project: Project, name: str, result: tuple[dict[str, Any], str | None] | None,
                 error: BaseException | None) -> None:

@@ -42,6 +42,7 @@ from .panels.palette import PalettePanel
 from .panels.problems import ProblemsPanel
 from .theme import colors, system_is_dark
 from .training.docks import TrainingDocks
+from .trust import TrustGate
 
 __all__ = ["MainWindow"]
 
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
         self.menu_actions = WindowActions(self, self.settings)
         self._status_bar()
         self.autosave = Autosave(doc, autosave_interval_s, recovery_dir, self)
+        doc.trust_gate = TrustGate(self.settings, self)
 
         doc.dirty_changed.connect(self.setWindowModified)
         doc.dirty_changed.connect(lambda _dirty: self._update_title())
@@ -392,7 +394,8 @@ class MainWindow(QMainWindow):
         finally:
             self.doc.message.disconnect(refused.append)
         if not name:
-            self.show_error("Cannot import model", refused[0] if refused else f"'{path}' is not a model")
+            if not self.view.last_declined:
+                self.show_error("Cannot import model", refused[0] if refused else f"'{path}' is not a model")
             return None
         self.show_message(f"Added model '{name}' from {Path(path).name}", 5000)
         return name

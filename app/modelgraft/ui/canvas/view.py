@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRectF, Qt
@@ -91,6 +92,7 @@ class GraphView(QGraphicsView):
         self._space = False
         self._paste_count = 0
         self._closed = False
+        self.last_declined = False
         self.centerOn(0, 0)
         doc.project_replaced.connect(self._on_project_replaced)
 
@@ -180,17 +182,30 @@ class GraphView(QGraphicsView):
         """Add a model node for a ``.keras``/``.h5`` file or SavedModel folder.
 
         Input ports appear at once (read without TensorFlow); the document loads the model
-        on the engine thread and the outputs appear when it is done.
+        on the engine thread and the outputs appear when it is done. A file the pre-load
+        scan finds code in is added only if the document's trust gate says so (the user
+        trusted it now or before).
 
         Returns:
             The new node's name, or ``""`` if the file was refused (its one-sentence
-            reason is sent with ``doc.message``).
+            reason is sent with ``doc.message``; :attr:`last_declined` tells whether the
+            user declined to trust it).
         """
+        gate = self.doc.trust_gate
+        self.last_declined = False
         try:
             params = model_node_params(path, with_hash=False)  # the engine thread hashes it
+            review = gate.review(path) if gate is not None else None
         except ModelGraftError as err:
             self.doc.message.emit(str(err))
             return ""
+        if review is not None and review.status == "declined":
+            self.last_declined = True
+            self.doc.message.emit(f"'{Path(path).name}' was not added: it would run code when "
+                                  f"loaded and was not trusted ({review.findings[0].message})")
+            return ""
+        if review is not None and review.status == "trusted":
+            params.update(trusted=True, sha256=review.sha256)
         return self.add_node_at("model", params, scene_pos)
 
     def delete_selected(self) -> None:
