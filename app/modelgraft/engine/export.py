@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..core.errors import ExportError
 from ..core.graph import Graph
-from ..io.atomic import atomic_path, atomic_replace_dir, atomic_write_text
+from ..io.atomic import atomic_path, atomic_write_text
 from .script_export import script_source, weights_path
 from .verify import verify_export
 
@@ -73,14 +71,8 @@ def export(session: EngineSession, graph: Graph, name: str, path: str, fmt: str,
         with atomic_path(path) as tmp:
             model.save(tmp)
     elif fmt == "savedmodel":
-        parent = os.path.dirname(path) or "."
-        tmp = tempfile.mkdtemp(prefix=f".{base}.tmp-", dir=parent)
-        try:
-            model.export(tmp, format="tf_saved_model", verbose=False)
-            atomic_replace_dir(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        with atomic_path(path) as tmp:
+            model.export(str(tmp), format="tf_saved_model", verbose=False)
     else:
         if not path.endswith(".py"):
             raise ExportError(f"'{base}': a Python export needs a file name ending in .py")

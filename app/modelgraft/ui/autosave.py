@@ -5,7 +5,9 @@ file ``<id>.mgraft``, a small ``<id>.json`` (the original file and the time), an
 ``<id>.lock`` :class:`~PySide6.QtCore.QLockFile` held for as long as the instance runs. A
 clean exit or a save removes the slot's files. A recovery file whose lock can be taken was
 left by a process that died (a crash); one whose lock is held belongs to another running
-instance and is left alone.
+instance and is left alone. The small file is written before the recovery file, so a
+process killed between the two still has its original file named; a dead instance that
+left nothing to recover (a lock, perhaps the small file) is cleaned up by the next start.
 
 Signals (GUI thread):
 
@@ -24,8 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer, Signal
 
 from ..core.errors import ModelGraftError
-from ..io import atomic_write_text, data_to_graph, graph_to_data, read_project, write_project
-from ..nodes import CATALOG
+from ..io import atomic_write_text, graph_to_data, write_project
 from ..project import Project
 from .document import Document
 
@@ -62,15 +63,13 @@ class Recovery:
     def load(self) -> Project:
         """The recovered project (its file is the original one, if it had one).
 
+        Model and data paths, stored relative to the recovery file, come back absolute.
+
         Raises:
             ProjectFileError: the recovery file cannot be read.
         """
-        data = read_project(self.path)
-        project = Project(data.name)
-        project.graph = data_to_graph(data, self.path.parent, CATALOG, source=str(self.path))
+        project = Project.load(self.path, load_models=False)
         project.path = self.original
-        project.data = dict(data.data)
-        project.training = dict(data.training)
         return project
 
     def discard(self) -> None:
@@ -132,11 +131,11 @@ class Autosave(QObject):
         project = self.doc.project
         self.directory.mkdir(parents=True, exist_ok=True)
         data = graph_to_data(project.graph, self.directory, project.name, project.data, project.training)
+        meta = {"original": str(project.path) if project.path else None, "saved_at": time.time(),
+                "pid": os.getpid()}
         try:
-            write_project(self.path, data)
-            meta = {"original": str(project.path) if project.path else None, "saved_at": time.time(),
-                    "pid": os.getpid()}
             atomic_write_text(self.path.with_suffix(".json"), json.dumps(meta))
+            write_project(self.path, data)
         except (ModelGraftError, OSError) as err:
             self.doc.message.emit(f"autosave failed: {err}")
             return None
@@ -149,15 +148,23 @@ class Autosave(QObject):
             path.unlink(missing_ok=True)
 
     def crashed(self) -> list[Recovery]:
-        """Recovery files left by instances that died, newest first; live instances' are skipped."""
+        """Recovery files left by instances that died, newest first; live instances' are skipped.
+
+        Slots of dead instances without a recovery file are removed on the way.
+        """
         found = []
-        for path in sorted(self.directory.glob("*.mgraft")):
-            if path.stem == self.slot:
-                continue
+        slots = {path.stem for pattern in ("*.mgraft", "*.json", "*.lock")
+                 for path in self.directory.glob(pattern)}
+        for slot in sorted(slots - {self.slot}):
+            path = self.directory / f"{slot}.mgraft"
             lock = QLockFile(str(path.with_suffix(".lock")))
             lock.setStaleLockTime(0)
             if not lock.tryLock(0):
                 continue  # another running instance holds it
+            if not path.exists():  # died with nothing unsaved (or before its first autosave)
+                path.with_suffix(".json").unlink(missing_ok=True)
+                lock.unlock()
+                continue
             try:
                 meta = json.loads(path.with_suffix(".json").read_text())
             except (OSError, ValueError):
