@@ -6,7 +6,6 @@ import json
 import shutil
 
 import pytest
-
 from modelgraft.core.errors import ProjectFileError
 from modelgraft.core.graph import Graph
 from modelgraft.io import (
@@ -148,13 +147,24 @@ BAD_TEXT = [
      "demo.mgraft is not a ModelGraft project: it is binary data, not UTF-8 text (byte 0)"),
     (b'{"format": "modelgraft-project",\n "version": 1,\n "name": }',
      "demo.mgraft is not valid JSON: expecting value at line 3, column 10"),
-    (b"", "demo.mgraft is not valid JSON: expecting value at line 1, column 1"),
+    (b"", "demo.mgraft is empty, not a ModelGraft project"),
+    (b" \r\n\t", "demo.mgraft is empty, not a ModelGraft project"),
+    (b'{"name": "a\x00b"}', ("demo.mgraft is not a ModelGraft project: it is binary data, not UTF-8 text "
+                            "(byte 11)")),
+    (b'{"format": "modelgraft-project",\n "name": "demo}',
+     "demo.mgraft is not valid JSON: unterminated string starting at line 2, column 10"),
+    (b'{"name": "tab\there"}', "demo.mgraft is not valid JSON: invalid control character at line 1, column 14"),
+    (b'{"format": "modelgraft-project"} {}',
+     "demo.mgraft is not valid JSON: unexpected text after the end of the document at line 1, column 34"),
+    (b'{"format": "modelgraft-project", }',
+     "demo.mgraft is not valid JSON: expecting property name enclosed in double quotes at line 1, column 34"),
     (b'{"format": "modelgraft-project", "version": 1, "name": NaN}',
      "demo.mgraft is not valid JSON: NaN is not a JSON number"),
     (b"[1, 2]", "demo.mgraft is not a ModelGraft project: its top level is not a JSON object"),
-    (b'{"format": "keras"}', "demo.mgraft is not a ModelGraft project: its 'format' is 'keras', "
-                             "not 'modelgraft-project'"),
-    (_doc(version=3), "demo.mgraft was written by a newer ModelGraft (format 3); this one reads up to 1"),
+    (b'{"format": "keras"}', ("demo.mgraft is not a ModelGraft project: its 'format' is 'keras', "
+                             "not 'modelgraft-project'")),
+    (_doc(version=3), ("demo.mgraft was written by a newer ModelGraft (format 3); this one reads formats "
+                      "up to 1, so update ModelGraft to open it")),
     (_doc(version="1"), "demo.mgraft: version: must be a whole number ≥ 0, got '1'"),
     (_doc(name=None), "demo.mgraft: name: must be text, got None"),
     (_doc(extra=1), "demo.mgraft: extra: is not a known field"),

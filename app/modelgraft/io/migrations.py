@@ -15,7 +15,8 @@ Version history:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["CURRENT_VERSION", "MIGRATIONS", "MigrationError", "migrate"]
 

@@ -135,12 +135,13 @@ def parse_project(raw: bytes | str, file: str) -> ProjectData:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as err:
-            raise ProjectFileError(
-                f"{file} is not a ModelGraft project: it is binary data, not UTF-8 text "
-                f"(byte {err.start})"
-            ) from None
+            raise ProjectFileError(_binary(file, err.start)) from None
     else:
-        text = raw
+        text = raw.removeprefix("\ufeff")
+    if not text.strip():
+        raise ProjectFileError(f"{file} is empty, not a ModelGraft project")
+    if "\0" in text:
+        raise ProjectFileError(_binary(file, len(text[:text.index("\0")].encode())))
     doc = _parse_json(text, file)
     if not isinstance(doc, dict):
         raise ProjectFileError(f"{file} is not a ModelGraft project: its top level is not a JSON object")
@@ -154,8 +155,8 @@ def parse_project(raw: bytes | str, file: str) -> ProjectData:
         raise ProjectFileError(f"{file}: version: must be a whole number ≥ 0, got {_short(version)}")
     if version > CURRENT_VERSION:
         raise ProjectFileError(
-            f"{file} was written by a newer ModelGraft (format {version}); "
-            f"this one reads up to {CURRENT_VERSION}"
+            f"{file} was written by a newer ModelGraft (format {version}); this one reads "
+            f"formats up to {CURRENT_VERSION}, so update ModelGraft to open it"
         )
     try:
         doc = migrate(doc, version)
@@ -167,16 +168,25 @@ def parse_project(raw: bytes | str, file: str) -> ProjectData:
         raise ProjectFileError(f"{file}: {_pydantic_message(err)}") from None
 
 
+def _binary(file: str, offset: int) -> str:
+    return f"{file} is not a ModelGraft project: it is binary data, not UTF-8 text (byte {offset})"
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+_JSON_PHRASES = {"Extra data": "unexpected text after the end of the document"}
 
 
 def _parse_json(text: str, file: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as err:
+        # the decoder's messages, minus the trailing " at" some of them end with
+        what = _JSON_PHRASES.get(err.msg, err.msg.removesuffix(" at")).lower()
         raise ProjectFileError(
-            f"{file} is not valid JSON: {err.msg.lower()} at line {err.lineno}, column {err.colno}"
+            f"{file} is not valid JSON: {what} at line {err.lineno}, column {err.colno}"
         ) from None
     except ValueError as err:
         raise ProjectFileError(f"{file} is not valid JSON: {err}") from None
@@ -343,14 +353,12 @@ def _param_message(prefix: str, index: int, node: NodeData, err: ParamError) -> 
     """``file: nodes[i].params.field: what (node 'name')`` from a catalog ParamError."""
     text = str(err)
     where = f"'{node.name}' ({node.kind}): "
-    if text.startswith(where):
-        text = text[len(where):]
+    text = text.removeprefix(where)
     loc = f"nodes[{index}].params"
     if err.field:
         loc += f".{err.field}"
         lead = f"parameter '{err.field}' "
-        if text.startswith(lead):
-            text = text[len(lead):]
+        text = text.removeprefix(lead)
     return f"{prefix}{loc}: {text} (node '{node.name}')"
 
 

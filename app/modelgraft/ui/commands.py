@@ -26,6 +26,7 @@ __all__ = [
     "ConnectCommand",
     "DisconnectCommand",
     "EdgeRef",
+    "ModelFileCommand",
     "MoveNodesCommand",
     "NodeData",
     "PasteCommand",
@@ -325,3 +326,33 @@ class PasteCommand(QUndoCommand):
     def undo(self) -> None:
         for name in self.names:
             self.doc.graph.remove_node(name)
+
+
+class ModelFileCommand(QUndoCommand):
+    """Point a model node at another file, or accept its changed content: ``path``,
+    ``sha256``, ``signature`` and ``trusted`` change as one step, and undo restores all of
+    them (the derived ones too), then the edges the new ports lost."""
+
+    def __init__(self, doc: Document, name: str, changes: dict[str, Any], text: str,
+                 parent: QUndoCommand | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.name = name
+        node = doc.graph.node(name)
+        self.new = dict(changes)
+        self.old = {k: node.params[k] for k in changes}
+        _, self.edges = snapshot(doc.graph, [name])
+        self.setText(text)
+
+    def redo(self) -> None:
+        self.doc.graph.set_params(self.name, **self.new)
+
+    def undo(self) -> None:
+        graph = self.doc.graph
+        graph.set_params(self.name, **self.old)
+        for ref in self.edges:
+            if ref.find(graph) is None and ref.dst in graph and ref.src in graph:
+                try:
+                    ref.connect(graph)
+                except GraphError:  # a port that no longer exists stays unconnected
+                    continue

@@ -130,7 +130,7 @@ class _NodeView(QWidget):
         self.layers: LayerTable | None = None
         if node.kind == "model":
             layout.addWidget(caption("Model"))
-            self.model_info = ModelInfo()
+            self.model_info = ModelInfo(doc)
             self.model_info.endpoint_chosen.connect(self._choose_endpoint)
             layout.addWidget(self.model_info)
 

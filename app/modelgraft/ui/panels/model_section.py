@@ -9,11 +9,16 @@ Signals (GUI thread):
 - ``LayerSummaries.ready(tuple, object)``: rows (a list of dicts) arrived for a key, or the
   message (a ``str``) of why they could not be read.
 - ``ModelInfo.endpoint_chosen(str)``: the user picked another SavedModel endpoint.
+
+A model whose file moved or changed is fixed here or from the Problems panel:
+:func:`relink_model` asks for the file the node should use now, :func:`accept_changed_model`
+records the changed file's hash; each is one undo step (:class:`ModelFileCommand`).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -22,17 +27,23 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ...core.errors import ModelGraftError
 from ...engine.summary import layer_summary
+from ...io import model_file_problems, model_node_params, sha256_file
+from ..commands import ModelFileCommand
 from ..theme import colors, system_is_dark
 from .common import ElidedLabel, dim_label, form_label, form_layout
 
@@ -40,10 +51,109 @@ if TYPE_CHECKING:
     from ...core.elements import Node
     from ..document import Document
 
-__all__ = ["LayerSummaries", "LayerTable", "ModelInfo", "summary_key"]
+__all__ = ["ACCEPT_TIP", "MODEL_FILTER", "RELINK_CODES", "RELINK_TIP", "LayerSummaries", "LayerTable",
+           "ModelInfo", "accept_changed_model", "fix_button", "relink_model", "summary_key"]
 
 _FORMATS = {"keras": "Keras (.keras)", "h5": "Legacy HDF5 (.h5)", "savedmodel": "SavedModel"}
 _MAX_TABLE_ROWS = 12
+
+MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5);;All files (*)"
+RELINK_CODES = ("model-missing", "model-unreadable", "model-load", "model-changed")
+"""Problem codes a model node's Relink… fixes (``model-changed`` also offers Accept)."""
+RELINK_TIP = "Point this node at the model file it should use now (for example after it moved)"
+ACCEPT_TIP = "The file changed since it was added: record its new hash and keep using it"
+
+
+def _warn(parent: QWidget, title: str, text: str) -> None:
+    """A non-blocking warning with one sentence."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
+def _ask_model_path(parent: QWidget, title: str, start: str, folder: bool) -> str | None:
+    dialog = QFileDialog(parent, title, start, "" if folder else MODEL_FILTER)
+    dialog.setObjectName("FileDialog")
+    if folder:
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    else:
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    if not dialog.exec() or not dialog.selectedFiles():
+        return None
+    return dialog.selectedFiles()[0]
+
+
+def _start_dir(doc: Document, old: str) -> str:
+    """Where the file dialog opens: the old file's folder if it is still there, else the
+    project's folder."""
+    folder = Path(old).parent
+    if folder.is_dir():
+        return str(folder)
+    return str(doc.path.parent) if doc.path else str(Path.home())
+
+
+def relink_model(doc: Document, name: str, parent: QWidget) -> bool:
+    """Ask for the file model node ``name`` should use now and point it there (one undo step).
+
+    The node's ``path``, ``sha256`` and ``signature`` follow the new file and the document
+    reloads it. A trusted node stays trusted only if the new file has the hash it was
+    trusted with; otherwise the engine scans the new file before loading it. A file that
+    is not a model is refused with its one-sentence reason and the node stays as it was.
+
+    Returns:
+        Whether the node was relinked.
+    """
+    node = doc.graph.node(name)
+    old = node.params
+    folder = (old["signature"] or {}).get("format") == "savedmodel"
+    path = _ask_model_path(parent, f"Relink Model '{name}'", _start_dir(doc, old["path"]), folder)
+    if path is None:
+        return False
+    try:
+        new = model_node_params(path)  # hashed now: trust and the changed-file check need it
+    except ModelGraftError as err:
+        _warn(parent, "Cannot relink model", str(err))
+        return False
+    changes = {key: new[key] for key in ("path", "sha256", "signature")}
+    if old["trusted"] and new["sha256"] != old["sha256"]:
+        changes["trusted"] = False
+    doc.push(ModelFileCommand(doc, name, changes, f"Relink '{name}' to {Path(path).name}"))
+    return True
+
+
+def accept_changed_model(doc: Document, name: str, parent: QWidget) -> bool:
+    """Record the current hash of model node ``name``'s changed file (one undo step).
+
+    Accepting the content is not trusting its code: a trusted node becomes untrusted, so
+    the engine scans the changed file before loading it.
+
+    Returns:
+        Whether the recorded hash changed.
+    """
+    node = doc.graph.node(name)
+    try:
+        sha = sha256_file(node.params["path"])
+    except ModelGraftError as err:
+        _warn(parent, "Cannot accept the changed file", str(err))
+        return False
+    if sha == node.params["sha256"]:
+        return False
+    changes: dict[str, Any] = {"sha256": sha}
+    if node.params["trusted"]:
+        changes["trusted"] = False
+    doc.push(ModelFileCommand(doc, name, changes, f"Accept the changed file of '{name}'"))
+    return True
+
+
+def fix_button(text: str, tip: str, name: str) -> QToolButton:
+    """A small flat button that fixes a model file problem (Relink…, Accept Changed File)."""
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAutoRaise(True)
+    return button
 
 
 def summary_key(node: Node) -> tuple[Any, ...]:
@@ -107,12 +217,18 @@ class LayerSummaries(QObject):
 
 
 class ModelInfo(QWidget):
-    """File path, SHA-256, format, SavedModel endpoint and parameter counts of a model node."""
+    """File path, SHA-256, format, SavedModel endpoint and parameter counts of a model node.
+
+    Given the document, it also offers Relink… next to the path and, while the file differs
+    from the one added, Accept Changed File under the hash.
+    """
 
     endpoint_chosen = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, doc: Document | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.doc = doc
+        self.node: Node | None = None
         form = form_layout()
         self.setLayout(form)
         self.path = ElidedLabel(Qt.TextElideMode.ElideLeft)
@@ -132,8 +248,26 @@ class ModelInfo(QWidget):
         self.counts = QLabel()
         self.counts.setObjectName("model_counts")
         self.counts.setWordWrap(True)
-        form.addRow(form_label("File", "The model file or SavedModel folder"), self.path)
+        self.relink = fix_button("Relink…", RELINK_TIP, "model_relink")
+        self.relink.clicked.connect(self._relink)
+        self.relink.setVisible(doc is not None)
+        self.accept = fix_button("Accept Changed File", ACCEPT_TIP, "model_accept")
+        self.accept.clicked.connect(self._accept)
+        self.accept_row = QWidget()
+        accept_layout = QHBoxLayout(self.accept_row)
+        accept_layout.setContentsMargins(0, 0, 0, 0)
+        accept_layout.addWidget(self.accept)
+        accept_layout.addStretch(1)
+        file_row = QWidget()
+        file_layout = QHBoxLayout(file_row)
+        file_layout.setContentsMargins(0, 0, 0, 0)
+        file_layout.setSpacing(4)
+        file_layout.addWidget(self.path, 1)
+        file_layout.addWidget(self.relink)
+        form.addRow(form_label("File", "The model file or SavedModel folder"), file_row)
         form.addRow(form_label("SHA-256", "Hash of the file when it was added"), self.sha)
+        form.addRow(form_label(""), self.accept_row)
+        form.setRowVisible(self.accept_row, False)
         form.addRow(form_label("Format"), self.format)
         form.addRow(form_label("Endpoint"), self.endpoint)
         form.addRow(form_label("Weights", "Parameters of the model; frozen ones are not trained"),
@@ -141,13 +275,17 @@ class ModelInfo(QWidget):
 
     def show_node(self, node: Node) -> None:
         """Show the node's current file, hash, format, endpoint and counts."""
+        self.node = node
         params, sig = node.params, node.params["signature"] or {}
         path = str(params["path"])
         self.path.set_full_text(path, path if os.path.exists(path) else f"{path}\n(missing)")
         self.sha.set_full_text(params.get("sha256") or "—")
+        form: QFormLayout = self.layout()  # type: ignore[assignment]
+        if self.doc is not None:
+            codes = {p.code for p in model_file_problems(node.graph) if p.node == node.name}
+            form.setRowVisible(self.accept_row, "model-changed" in codes)
         self.format.setText(_FORMATS.get(sig.get("format", ""), sig.get("format") or "unknown"))
         endpoints = list(sig.get("endpoints") or [])
-        form: QFormLayout = self.layout()  # type: ignore[assignment]
         form.setRowVisible(self.endpoint, sig.get("format") == "savedmodel")
         self.endpoint.blockSignals(True)
         # Until the engine has read the SavedModel its signatures are unknown: let the user
@@ -173,6 +311,14 @@ class ModelInfo(QWidget):
     def _choose(self, endpoint: str | None) -> None:
         if endpoint:
             self.endpoint_chosen.emit(endpoint)
+
+    def _relink(self) -> None:
+        if self.doc is not None and self.node is not None and self.node.name in self.doc.graph:
+            relink_model(self.doc, self.node.name, self)
+
+    def _accept(self) -> None:
+        if self.doc is not None and self.node is not None and self.node.name in self.doc.graph:
+            accept_changed_model(self.doc, self.node.name, self)
 
 
 class LayerTable(QWidget):
