@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test bench lint-imports examples screenshots clean
+.PHONY: demo test bench lint-imports examples screenshots package clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,10 +13,12 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# The demo opens the workbench on the bundled example S10 (two models, two datasets).
+# The demo opens the workbench on a fresh copy of example S10 (two models, two datasets, data
+# bound): F5 trains it, and its runs go to build/demo, not into resources/examples.
 # `$(PY) -m modelgraft demo` runs the same example headless: check, then verified exports.
 demo: $(STAMP)
-	$(PY) -m modelgraft gui resources/examples/s10_two_datasets/project.mgraft
+	rm -rf build/demo && mkdir -p build && cp -R resources/examples/s10_two_datasets build/demo
+	$(PY) -m modelgraft gui build/demo/project.mgraft
 
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
@@ -32,6 +34,11 @@ screenshots: $(STAMP)
 
 examples: $(STAMP)
 	$(PY) resources/make_examples.py
+
+# A one-folder bundle with Python, TensorFlow and Qt inside: dist/modelgraft/modelgraft (packaging/README.md).
+package: $(STAMP)
+	$(PY) -m pip install -q 'pyinstaller>=6.11' 'pyinstaller-hooks-contrib>=2025.1'
+	$(PY) -m PyInstaller --noconfirm --distpath dist --workpath build/pyinstaller packaging/modelgraft.spec
 
 clean:
 	rm -rf $(VENV) build dist bench/out

@@ -16,10 +16,11 @@ from typing import Any, Callable, Sequence
 from . import __version__
 from .core.errors import ModelGraftError
 from .core.spec import format_shape
+from .examples import DEMO, PROJECT_FILE, examples_dir
 
 __all__ = ["main"]
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "s10_two_datasets" / "project.mgraft"
+EXAMPLE = examples_dir() / DEMO / PROJECT_FILE
 
 
 def _project(path: str) -> Any:
@@ -33,12 +34,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from .engine import runtime
     from .engine.loading import load_model
     from .engine.summary import layer_summary
-    from .io import check_safe, detect_format
+    from .io import check_safe
 
     path = os.path.abspath(args.model)
-    fmt = detect_format(path)
-    if fmt != "savedmodel" and not args.trusted:
-        check_safe(path)
+    for finding in check_safe(path, trusted=args.trusted):
+        print(f"modelgraft: trusted despite: {finding}", file=sys.stderr)
     loaded = runtime.run(load_model, path, trusted=args.trusted, endpoint=args.endpoint,
                          name=Path(path).stem.replace(".", "_") or "model")
     sig = loaded.signature
@@ -103,6 +103,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 1
     print("check: valid")
     out_dir = args.out or tempfile.mkdtemp(prefix="modelgraft-demo-")
+    os.makedirs(out_dir, exist_ok=True)
     for fmt, name in (("keras", "composite.keras"), ("savedmodel", "composite_savedmodel"),
                       ("python", "composite.py")):
         result = project.export(os.path.join(out_dir, name), format=fmt, verify=True)
@@ -135,7 +136,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--layers", action="store_true", help="also list the layers")
     p.add_argument("--endpoint", help="SavedModel signature to use")
-    p.add_argument("--trusted", action="store_true", help="allow a model that runs code when loaded")
+    p.add_argument("--trusted", action="store_true", help="load a model the pre-load scan refuses (code, file access); "
+                   "only for files you trust")
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("check", help="check a project (exit 0 valid, 1 problems, 2 unreadable)")

@@ -13,12 +13,14 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from ..examples import examples_dir, list_examples
+
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
 __all__ = ["EXAMPLES_DIR", "MAX_RECENT", "WindowActions", "example_projects", "example_title"]
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "resources" / "examples"
+EXAMPLES_DIR = examples_dir()
 MAX_RECENT = 10
 SK = QKeySequence.StandardKey
 
@@ -33,12 +35,7 @@ def example_title(folder: str) -> str:
 
 def example_projects(root: Path = EXAMPLES_DIR) -> list[Path]:
     """The bundled example projects, in scenario order (S1, S2, …, S12)."""
-
-    def order(path: Path) -> tuple[int, str]:
-        code = path.parent.name.partition("_")[0].lstrip("sS")
-        return (int(code) if code.isdigit() else 1_000, path.parent.name)
-
-    return sorted(root.glob("*/project.mgraft"), key=order)
+    return list_examples(root)
 
 
 class WindowActions:

@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     QTimer,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QGuiApplication, QIcon, QImage
 from PySide6.QtWidgets import QApplication
 
 from .. import __version__
@@ -34,11 +34,17 @@ from .canvas.defaults import MIME_SUBGRAPH
 from .document import Document
 from .main_window import MainWindow
 
-__all__ = ["SCREENSHOT_SIZE", "create_application", "main", "render", "run", "wait_until_idle"]
+__all__ = ["APP_ID", "SCREENSHOT_SIZE", "app_icon", "create_application", "main", "render", "run",
+           "wait_until_idle"]
 
 SCREENSHOT_SIZE = QSize(1440, 900)
 WINDOW_SIZE = QSize(1440, 900)
 IDLE_TIMEOUT_S = 300.0
+APP_ID = "io.github.modelgraft.ModelGraft"  # names the .desktop file, the AppStream id and the icon
+ICON_THEMES = (
+    Path(__file__).resolve().parents[3] / "resources" / "icons" / "hicolor",  # checkout, bundle
+    Path(sys.prefix) / "share" / "icons" / "hicolor",  # `pip install .` (the wheel's data files)
+)
 
 
 def _quiet_offscreen(_mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
@@ -60,6 +66,18 @@ def release_clipboard() -> None:
         clipboard.clear()
 
 
+def app_icon() -> QIcon:
+    """The application icon: every PNG size of the first ``hicolor`` tree that has it, else the theme's."""
+    for hicolor in ICON_THEMES:
+        files = sorted(hicolor.glob(f"*/apps/{APP_ID}.png"))
+        if files:
+            icon = QIcon()
+            for file in files:
+                icon.addFile(str(file))
+            return icon
+    return QIcon.fromTheme(APP_ID)
+
+
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication (created once), named so settings and app data have a home."""
     app = QApplication.instance()
@@ -71,6 +89,8 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName("ModelGraft")
     QCoreApplication.setApplicationName("ModelGraft")
     QCoreApplication.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     return app
 

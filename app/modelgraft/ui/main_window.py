@@ -14,7 +14,7 @@ Signals (GUI thread):
 from __future__ import annotations
 
 from pathlib import Path
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import ModelGraftError
 from ..engine.export import ExportResult, export
+from ..examples import copy_example
 from .actions import WindowActions
 from .autosave import DEFAULT_INTERVAL_S, Autosave
 from .bridge import EngineBridge
@@ -337,8 +338,20 @@ class MainWindow(QMainWindow):
         return self.load(path)
 
     def open_example(self, path: str | Path) -> bool:
-        """File ▸ Open Example ▸ …"""
-        return self.open_project(path)
+        """File ▸ Open Example ▸ …: opens the user's own copy of the example (made on first use
+        under ``<AppDataLocation>/examples``), so training runs and saves never write into the
+        installed package."""
+        source = Path(path)
+        target = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) \
+            / "examples" / source.parent.name
+        if not target.exists():
+            try:
+                copy_example(source, target)
+            except OSError as err:
+                self.show_error("Cannot open example", f"the example could not be copied to '{target}' "
+                                f"({err.strerror or err})")
+                return False
+        return self.open_project(target / source.name)
 
     def load(self, path: str | Path) -> bool:
         """Open a project file without asking; errors are shown, the project stays as it was."""
