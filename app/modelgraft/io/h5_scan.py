@@ -13,18 +13,28 @@ compress a thousandfold), so data up to 64 times the file, or 1 GiB for small fi
 allowed, but never more than 16 GiB unless the file itself is that large. Variable-length
 items (strings) are counted at their in-memory reference size: their contents live in the
 file's heap, which HDF5 reads from the file itself.
+
+The HDF5 library itself can loop without end on a damaged file, which no check made through
+the library can prevent: a local heap whose free list points to itself makes HDF5 1.14
+allocate until memory runs out, and some damaged global heaps make reading a string
+attribute (``model_config``) spin forever. :func:`check_h5_isolated` runs the scan in a
+child process whose memory and time are bounded.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import ModelFileError
 
-__all__ = ["MAX_OBJECTS", "MAX_SOFT_HOPS", "check_h5", "data_budget"]
+__all__ = ["CHILD_TIMEOUT", "MAX_OBJECTS", "MAX_SOFT_HOPS", "check_h5", "check_h5_isolated", "data_budget"]
 
 MAX_OBJECTS = 100_000
 """Most links, attributes and soft-link path steps the scan visits before refusing a file."""
@@ -32,9 +42,16 @@ MAX_OBJECTS = 100_000
 MAX_SOFT_HOPS = 16
 """Most soft links one path may pass through (HDF5's own default, ``H5L_NUM_LINKS``)."""
 
+CHILD_TIMEOUT = 30.0
+"""Seconds :func:`check_h5_isolated` gives its child process before calling the file damaged."""
+
 _DATA_FACTOR = 64
 _DATA_FLOOR = 1 << 30
 _DATA_CAP = 16 << 30
+_CHILD_MEMORY = 1 << 30
+_CHILD_CODE = ("import sys; sys.path.append(sys.argv[3]); "
+               "from modelgraft.io.h5_scan import _child; _child()")
+_STARTED = "modelgraft-h5-scan-started"
 _OUTSIDE = "ModelGraft does not follow links out of a model file"
 _OWN_DATA = "ModelGraft only reads data stored in the model file itself"
 _DANGLING = "that does not resolve inside the file; ModelGraft refuses dangling links"
@@ -65,7 +82,8 @@ def check_h5(path: Path) -> None:
     """Refuse an HDF5 file that reaches outside itself or would exhaust memory when read.
 
     No data is read and no other file is opened. The config inside (``model_config``) is
-    not checked here; :func:`~modelgraft.io.config_scan.scan_config` does that.
+    not checked here; :func:`~modelgraft.io.config_scan.scan_config` does that. This runs in
+    the calling process: see :func:`check_h5_isolated` for files not yet known to be sound.
 
     Args:
         path: The ``.h5`` file.
@@ -78,24 +96,97 @@ def check_h5(path: Path) -> None:
             :func:`data_budget` allows (alone or in total), more than :data:`MAX_OBJECTS`
             links and attributes, or a file h5py cannot walk (damaged or truncated).
     """
-    p = Path(path)
-    label = f"'{p.name or p}'"
-    try:
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise ModelFileError(f"model file {label} does not exist") from None
-    except OSError as err:
-        raise ModelFileError(f"model file {label} cannot be read ({err.strerror or err})") from None
+    _check(Path(path), deep=False)
 
+
+def check_h5_isolated(path: Path, timeout: float = CHILD_TIMEOUT) -> None:
+    """:func:`check_h5` in a child process with bounded memory and time.
+
+    The child also reads every attribute's value and every chunked dataset's chunk index,
+    so what Keras and :func:`~modelgraft.io.model_files.read_model_config` read later in
+    this process has been read once already where a looping HDF5 could do no harm. A child
+    that runs out of memory (1 GiB plus 4 × the file size; POSIX only) or time, or crashes,
+    means the file is damaged: a sound model file is scanned in well under a second.
+    Starting the child costs about 0.3 s (Python, NumPy, h5py).
+
+    Args:
+        path: The ``.h5`` file.
+        timeout: Seconds before the child is killed and the file called damaged.
+
+    Raises:
+        ModelFileError: as :func:`check_h5`.
+        RuntimeError: the child could not start or import h5py (an installation problem).
+    """
+    p = Path(path)
+    label, size = _label(p), _file_size(p)
+    app_dir = str(Path(__file__).resolve().parents[2])  # where ``modelgraft`` is, if not installed
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD_CODE, str(p), str(_CHILD_MEMORY + 4 * size), app_dir],
+            check=False, capture_output=True, text=True, timeout=timeout, env=env,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+    except subprocess.TimeoutExpired:
+        raise ModelFileError(f"HDF5 file {label} is damaged or truncated (reading its structure did not "
+                             f"finish in {timeout:g} s); save or download it again") from None
+    lines = proc.stdout.splitlines()
+    if _STARTED not in lines:
+        raise RuntimeError(f"the HDF5 scan process did not start: {proc.stderr.strip()[-2000:]}")
+    if proc.returncode != 0 or lines[-1] == _STARTED:
+        raise _damaged(label)
+    message = json.loads(lines[-1])
+    if message is not None:
+        raise ModelFileError(message)
+
+
+def _child() -> None:
+    """The child process of :func:`check_h5_isolated`; ``sys.argv``: path, memory limit."""
+    path, limit = sys.argv[1], int(sys.argv[2])
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):  # Windows has no resource module; macOS may refuse
+        pass
+    import h5py  # noqa: F401 - imported before the start line: a broken install is no damaged file
+
+    print(_STARTED, flush=True)
+    try:
+        _check(Path(path), deep=True)
+        message = None
+    except ModelFileError as err:
+        message = str(err)
+    print(json.dumps(message), flush=True)
+
+
+def _check(p: Path, deep: bool) -> None:
+    label, size = _label(p), _file_size(p)
     import h5py  # imported here: it costs ~60 ms, and .keras archives never need it
 
     try:
         with h5py.File(p, "r") as f:
-            _Scan(label, size, data_budget(size)).run(f.id)
+            _Scan(label, size, data_budget(size), deep).run(f.id)
     except ModelFileError:
         raise
     except Exception:  # noqa: BLE001 - h5py raises OSError, KeyError, RuntimeError… for damaged files
-        raise ModelFileError(f"HDF5 file {label} is damaged or truncated; save or download it again") from None
+        raise _damaged(label) from None
+
+
+def _label(p: Path) -> str:
+    return f"'{p.name or p}'"
+
+
+def _file_size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except FileNotFoundError:
+        raise ModelFileError(f"model file {_label(p)} does not exist") from None
+    except OSError as err:
+        raise ModelFileError(f"model file {_label(p)} cannot be read ({err.strerror or err})") from None
+
+
+def _damaged(label: str) -> ModelFileError:
+    return ModelFileError(f"HDF5 file {label} is damaged or truncated; save or download it again")
 
 
 def _path(node: _Node) -> str:
@@ -122,6 +213,7 @@ class _Scan:
     label: str
     size: int
     budget: int
+    deep: bool
     objects: int = 0
     total: int = 0
     seen: set[int] = field(default_factory=set)
@@ -218,6 +310,8 @@ class _Scan:
                 f"file '{_text(raw_file)}'; {_OWN_DATA}"
             )
         self._charge(dset, f"a dataset at '{_path(node)}'", node)
+        if self.deep and dcpl.get_layout() == h5d.CHUNKED:
+            dset.get_num_chunks()  # walks the chunk index
 
     def _attrs(self, obj: Any, node: _Node, count: int) -> None:
         from h5py import h5a
@@ -226,6 +320,8 @@ class _Scan:
         for index in range(count):
             attr = h5a.open(obj, index=index)
             self._charge(attr, f"an attribute '{_text(attr.name)}' at '{_path(node)}'", node)
+            if self.deep:
+                _read_attr(attr)
 
     def _charge(self, obj: Any, what: str, node: _Node) -> None:
         """Add the memory a dataset or attribute needs when read; refuse it beyond the budget."""
@@ -308,3 +404,19 @@ def _type_size(tid: Any) -> int:
     if tid.get_class() == h5t.ARRAY:
         return math.prod(tid.get_array_dims()) * _type_size(tid.get_super())
     return int(tid.get_size())
+
+
+def _read_attr(attr: Any) -> None:
+    """Read an attribute's value as h5py's ``attrs[name]`` does, and drop it."""
+    import numpy as np
+    from h5py import h5t
+
+    if attr.shape is None:  # an empty dataspace holds no value
+        return
+    dtype = attr.dtype
+    htype = h5t.py_create(dtype)
+    shape = attr.shape
+    if dtype.subdtype is not None:  # NumPy has no top-level array types: read (n, *dims) items
+        dtype, dims = dtype.subdtype
+        shape += dims
+    attr.read(np.zeros(shape, dtype=dtype), mtype=htype)

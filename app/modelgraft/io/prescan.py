@@ -20,10 +20,14 @@ from pathlib import Path
 from ..core.errors import UnsafeModelError
 from .config_scan import scan_config
 from .findings import Finding
+from .h5_scan import check_h5_isolated
 from .model_files import detect_format, read_model_config
 from .savedmodel_scan import scan_savedmodel
 
 __all__ = ["check_safe", "prescan", "unsafe_message"]
+
+_H5_REMEMBERED = 256
+_h5_passed: set[tuple[str, int, int]] = set()
 
 
 def prescan(path: str | os.PathLike[str]) -> list[Finding]:
@@ -44,7 +48,23 @@ def prescan(path: str | os.PathLike[str]) -> list[Finding]:
     fmt = detect_format(p)  # refuses damaged or crafted archives and folders
     if fmt == "savedmodel":
         return scan_savedmodel(p)
-    return scan_config(read_model_config(p, fmt), p.name or str(p))  # HDF5 files are checked there
+    if fmt == "h5":
+        _check_h5_once(p)
+    return scan_config(read_model_config(p, fmt), p.name or str(p))
+
+
+def _check_h5_once(path: Path) -> None:
+    """HDF5 itself can loop or allocate without bound on a damaged file, so an ``.h5`` file
+    is first read in a bounded child process (about 0.3 s); a file that passed is not read
+    there again while its size and modification time stay the same."""
+    stat = path.stat()
+    key = (os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
+    if key in _h5_passed:
+        return
+    check_h5_isolated(path)
+    if len(_h5_passed) >= _H5_REMEMBERED:
+        _h5_passed.clear()
+    _h5_passed.add(key)
 
 
 def unsafe_message(findings: list[Finding]) -> str:

@@ -194,8 +194,8 @@ class GraphView(QGraphicsView):
         gate = self.doc.trust_gate
         self.last_declined = False
         try:
+            review = gate.review(path) if gate is not None else None  # before anything reads it
             params = model_node_params(path, with_hash=False)  # the engine thread hashes it
-            review = gate.review(path) if gate is not None else None
         except ModelGraftError as err:
             self.doc.message.emit(str(err))
             return ""
