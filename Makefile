@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test bench lint-imports examples screenshots package clean
+.PHONY: demo test bench lint-imports examples screenshots docs package clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,10 +27,16 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
-# The README's screenshot, rendered by the app itself (works offscreen).
+# The README's screenshot and the guide's (docs/screenshots/guide-*.png), rendered by the app
+# itself (works offscreen; the guide's take about half a minute: they train and export).
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) -m modelgraft gui \
 		resources/examples/s3_image_text/project.mgraft --screenshot docs/screenshots/workbench.png
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(PY) docs/make_guide_screenshots.py
+
+# The reference pages generated from the code: docs/cli.md and the node tables in docs/nodes/.
+docs: $(STAMP)
+	$(PY) docs/make_docs.py
 
 examples: $(STAMP)
 	$(PY) resources/make_examples.py
