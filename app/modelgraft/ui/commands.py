@@ -238,9 +238,13 @@ class SetParamsCommand(QUndoCommand):
     def redo(self) -> None:
         self.doc.graph.set_params(self.name, **self.new)
 
+    restores_derived = False
+    """Whether undo also restores parameters the app derives (signature, hash)."""
+
     def undo(self) -> None:
         graph = self.doc.graph
-        graph.set_params(self.name, **{k: v for k, v in self.old.items() if k not in _DERIVED})
+        graph.set_params(self.name, **{k: v for k, v in self.old.items()
+                                       if self.restores_derived or k not in _DERIVED})
         for ref in self.edges:
             if ref.find(graph) is None and ref.dst in graph and ref.src in graph:
                 try:
@@ -302,7 +306,7 @@ class PasteCommand(QUndoCommand):
         super().__init__(parent)
         self.doc = doc
         graph = doc.graph
-        taken: set[str] = set(n.name for n in graph)
+        taken: set[str] = {n.name for n in graph}
         rename: dict[str, str] = {}
         for data in nodes:
             stem, name, i = data.name, data.name, 1
@@ -328,31 +332,14 @@ class PasteCommand(QUndoCommand):
             self.doc.graph.remove_node(name)
 
 
-class ModelFileCommand(QUndoCommand):
+class ModelFileCommand(SetParamsCommand):
     """Point a model node at another file, or accept its changed content: ``path``,
     ``sha256``, ``signature`` and ``trusted`` change as one step, and undo restores all of
     them (the derived ones too), then the edges the new ports lost."""
 
+    restores_derived = True
+
     def __init__(self, doc: Document, name: str, changes: dict[str, Any], text: str,
                  parent: QUndoCommand | None = None) -> None:
-        super().__init__(parent)
-        self.doc = doc
-        self.name = name
-        node = doc.graph.node(name)
-        self.new = dict(changes)
-        self.old = {k: node.params[k] for k in changes}
-        _, self.edges = snapshot(doc.graph, [name])
+        super().__init__(doc, name, changes, parent)
         self.setText(text)
-
-    def redo(self) -> None:
-        self.doc.graph.set_params(self.name, **self.new)
-
-    def undo(self) -> None:
-        graph = self.doc.graph
-        graph.set_params(self.name, **self.old)
-        for ref in self.edges:
-            if ref.find(graph) is None and ref.dst in graph and ref.src in graph:
-                try:
-                    ref.connect(graph)
-                except GraphError:  # a port that no longer exists stays unconnected
-                    continue

@@ -118,7 +118,7 @@ class TrainingDocks(QObject):
         if not self._raised:
             self._raised = True
             self.window.resizeDocks([self.training_dock], [TRAINING_HEIGHT], Qt.Orientation.Vertical)
-            self.window.resizeDocks([self.training_dock, self.runs_dock], [3, 1], Qt.Orientation.Horizontal)
+            self.window.resizeDocks([self.training_dock, self.runs_dock], [2, 1], Qt.Orientation.Horizontal)
         bar = self.window.progress
         bar.setRange(0, PROGRESS_STEPS)
         bar.setValue(0)
