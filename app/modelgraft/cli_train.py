@@ -5,6 +5,11 @@ the SavedModel directory ``DIR/model`` when the graph has SavedModel parts) and 
 record (``DIR/run.json``, also kept in the project's ``runs/`` folder). A console progress
 bar goes to stderr. Exit 0 on success, 2 on user errors (one line, no traceback).
 
+A run that fails (a NaN loss, out of memory, a data file that cannot be read any more)
+also exits 2 with one line; it still writes ``DIR/history.csv`` and ``DIR/run.json`` (status
+``failed``, the sentence and the kind of fault) and, when at least one epoch finished, the
+model with the last good weights. The project file is never written.
+
 Strategies: ``auto`` trains on one device (a ``MirroredStrategy`` when several GPUs are
 visible); ``mirrored`` always uses ``tf.distribute.MirroredStrategy`` over the visible GPUs
 (one CPU device without GPUs); ``multiworker`` uses ``MultiWorkerMirroredStrategy``
@@ -17,18 +22,21 @@ In a multi-worker run every worker trains and writes its ``--out``; only the chi
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .core.errors import ModelGraftError
 
 __all__ = ["add_train_parser", "cmd_train", "main"]
 
 STRATEGIES = ("auto", "mirrored", "multiworker")
+JIT = {"auto": "auto", "on": True, "off": False}
 
 
 def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -48,6 +56,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", choices=STRATEGIES, default="auto",
                    help="auto: one device (mirrored over several GPUs); mirrored: "
                         "tf.distribute.MirroredStrategy; multiworker: MultiWorkerMirroredStrategy from TF_CONFIG")
+    p.add_argument("--jit-compile", choices=tuple(JIT),
+                   help="compile the train step with XLA: auto (long runs whose layers all support it), "
+                        "on or off (default: the project's setting)")
     p.add_argument("--no-progress", action="store_true", help="do not draw the progress bar")
     p.set_defaults(func=cmd_train)
 
@@ -59,6 +70,14 @@ class ProgressBar:
         self.stream = stream or sys.stderr
         self.width = width
         self.start = time.monotonic()
+        self._open = False  # a batch line is drawn and not ended yet
+
+    def close(self) -> None:
+        """End the line of a batch drawn last (so a message printed next starts on its own)."""
+        if self._open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._open = False
 
     def __call__(self, event: dict[str, Any]) -> None:
         logs = "  ".join(f"{k} {v:.4g}" for k, v in event.get("logs", {}).items())
@@ -69,9 +88,11 @@ class ProgressBar:
             total = f"/{steps}" if steps else ""
             self.stream.write(f"\repoch {event['epoch']} [{bar:<{self.width}}] {event['batch']}{total}  {logs}"
                               "\x1b[K")
+            self._open = True
         elif event["kind"] == "epoch":
             elapsed = time.monotonic() - self.start
             self.stream.write(f"\repoch {event['epoch']}/{event['epochs']}  {logs}  ({elapsed:.1f} s)\x1b[K\n")
+            self._open = False
         self.stream.flush()
 
 
@@ -106,13 +127,31 @@ def _train(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     before = {r.id for r in train_api.runs(project)}
     progress = None if args.no_progress else ProgressBar()
-    history = train_api.train(project, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                              progress=progress, strategy=strategy, record=chief)
+
+    def keep_record() -> bool:
+        """Copy the new run record into ``out``; whether the run got started."""
+        new = [r for r in train_api.runs(project) if r.id not in before]
+        if chief and new:
+            shutil.copyfile(new[-1].folder / "run.json", out / "run.json")
+        return bool(new)
+
+    try:
+        history = train_api.train(project, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                                  jit_compile=None if args.jit_compile is None else JIT[args.jit_compile],
+                                  progress=progress, strategy=strategy, record=chief)
+    except ModelGraftError as err:
+        if progress is not None:
+            progress.close()
+        if not keep_record():
+            raise
+        failed = getattr(err, "history", {})
+        write_history_csv(out / "history.csv", failed)
+        if not any(math.isfinite(v) for v in failed.get("loss", [])):
+            raise
+        raise ModelGraftError(f"{err}; the model with those weights is in {_export(project, out)}") from None
     write_history_csv(out / "history.csv", history)
     model_path = _export(project, out)
-    new = [r for r in train_api.runs(project) if r.id not in before]
-    if chief and new:
-        shutil.copyfile(new[-1].folder / "run.json", out / "run.json")
+    keep_record()
     final = "  ".join(f"{k} {v[-1]:.4g}" for k, v in history.items() if v)
     print(f"trained {max(map(len, history.values()), default=0)} epochs ({final}); wrote "
           f"{out / 'history.csv'} and {model_path}")

@@ -8,7 +8,8 @@ them from their own thread. Importing this module does not import TensorFlow.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .engine.training.settings import TrainSettings
 
@@ -28,7 +29,14 @@ def train(project: Project, x: Any = None, y: Any = None, epochs: int | None = N
 
     Without ``x``/``y`` the project's data bindings are used (normalize statistics are
     fitted on the training split first). Arguments left ``None`` take the project's
-    training settings. See :func:`modelgraft.engine.training.loop.train` for every argument.
+    training settings; ``more`` takes any other setting, e.g. ``jit_compile`` (``"auto"``,
+    ``True`` or ``False``). See :func:`modelgraft.engine.training.loop.train` for every argument.
+
+    Raises:
+        ModelGraftError: one sentence; a run that fails (NaN loss, out of memory, a data file
+            gone bad) raises a ``TrainingError`` or ``DataError`` whose ``history`` holds the
+            epochs it finished, with the last good weights back in place and its run record
+            marked failed.
     """
     from .engine.training.loop import train as run
 

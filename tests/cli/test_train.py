@@ -34,7 +34,7 @@ def project_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(COMMAND + args, capture_output=True, text=True, timeout=120,
+    return subprocess.run(COMMAND + args, check=False, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})})
 
 
@@ -67,6 +67,17 @@ def test_user_errors_exit_2_with_one_line(project_file: Path, args: list[str], m
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and lines[0].startswith("modelgraft: error:")
+
+
+def test_jit_compile_flag_overrides_the_project_setting(project_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = run([str(project_file), "--epochs", "1", "--jit-compile", "on", "--no-progress", "--out", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads((out / "run.json").read_text())
+    assert record["settings"]["jit_compile"] is True and record["xla"] is True
+    assert "jit_compile" not in json.loads(project_file.read_text())["training"]  # the project is unchanged
+    bad = run([str(project_file), "--jit-compile", "maybe"])
+    assert bad.returncode == 2 and "invalid choice: 'maybe'" in bad.stderr
 
 
 def test_unbound_input_is_a_user_error(project_file: Path, tmp_path: Path) -> None:
@@ -103,7 +114,7 @@ def test_two_workers_train_in_lockstep(project_file: Path, tmp_path: Path) -> No
     results = []
     for proc in procs:
         try:
-            out, err = proc.communicate(timeout=90)
+            _, err = proc.communicate(timeout=90)
         except subprocess.TimeoutExpired:
             for p in procs:
                 p.kill()

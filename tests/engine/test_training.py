@@ -8,10 +8,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import modelgraft as mg
 import numpy as np
 import pytest
-
-import modelgraft as mg
 from modelgraft import data_api, train_api
 from modelgraft.engine import runtime
 from modelgraft.engine.training import SettingsError, TrainingError, TrainSettings
@@ -284,3 +283,138 @@ def test_resume_trains_the_remaining_epochs_numbered_on(sources: Any, tmp_path: 
     assert p.runs()[-1].changes[0] == "resumed at epoch 3 of 3"
     with pytest.raises(SettingsError, match="initial_epoch 3 must be between 0 and epochs - 1"):
         train_api.train(p, x, y, epochs=3, initial_epoch=3)
+
+
+# ---------------------------------------------------------------------- XLA (jit_compile)
+
+
+@pytest.fixture
+def xla_allowed() -> Any:
+    """TensorFlow's deterministic ops (which XLA refuses) switched off for the test, as another
+    test in this process may have left them on; restored afterwards."""
+    from tensorflow.python.framework import config
+
+    runtime.tf()
+    was = config.is_op_determinism_enabled()
+    config.disable_op_determinism()
+    yield
+    if was:
+        config.enable_op_determinism()
+
+
+def test_jit_compile_is_auto_true_or_false() -> None:
+    assert TrainSettings().jit_compile == "auto"
+    assert [TrainSettings(jit_compile=v).jit_compile for v in ("auto", True, False)] == ["auto", True, False]
+    for bad in ("on", 1, None):
+        with pytest.raises(SettingsError, match=r"'jit_compile' must be 'auto', true or false") as info:
+            TrainSettings.from_dict({"jit_compile": bad})
+        assert info.value.field == "jit_compile"
+
+
+def _table_savedmodel(folder: Path) -> Path:
+    """A SavedModel whose function looks values up in a hash table, an op XLA has no kernel for."""
+    tf = runtime.tf()
+
+    class Table(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            init = tf.lookup.KeyValueTensorInitializer(tf.constant([0, 1, 2], tf.int64),
+                                                       tf.constant([0.5, 1.5, 2.5]))
+            self.table = tf.lookup.StaticHashTable(init, -1.0)
+            self.w = tf.Variable(np.ones((4, 3), "float32"), name="dense/kernel")
+
+        @tf.function(input_signature=[tf.TensorSpec((None, 4), tf.float32, name="x")])
+        def score(self, x: Any) -> dict[str, Any]:
+            scale = tf.reduce_sum(self.table.lookup(tf.cast(tf.round(x), tf.int64)), -1, keepdims=True)
+            return {"y": scale * (x @ self.w)}
+
+    module = Table()
+    tf.saved_model.save(module, str(folder / "table"), signatures={"serving_default": module.score})
+    return folder / "table"
+
+
+def _one_part(path: Path) -> mg.Project:
+    p = mg.Project("part")
+    x = p.add_input("x", shape=(4,))
+    part = p.add_model(path, name="part")
+    p.connect(x, part)
+    p.connect(part, p.add_output("y"))
+    return p
+
+
+def test_savedmodel_layers_support_xla_only_when_xla_compiles_them(models: dict[str, Any], tmp_path: Path,
+                                                                   xla_allowed: Any) -> None:
+    from modelgraft.engine.training.xla import resolve_jit_compile
+
+    exported, table = _one_part(models["exported"]), _one_part(_table_savedmodel(tmp_path))
+    layers = [q.session.loaded(q["part"]).layer for q in (exported, table)]
+    assert [layer.supports_jit for layer in layers] == [True, False]
+    model = table.session.build(table.graph, table.name)
+    assert resolve_jit_compile("auto", model, distributed=False, deterministic=False) is False
+    with pytest.raises(SettingsError, match=r"'jit_compile' is true but layer 'part' \(SavedModelLayer\) "
+                                            r"does not support XLA; set it to 'auto' or false"):
+        table.train(np.ones((8, 4), "float32"), np.ones((8, 3), "float32"), jit_compile=True)
+    x, y = np.ones((16, 4), "float32"), np.ones((16, 3), "float32")
+    assert len(exported.train(x, y, epochs=2, batch_size=8, jit_compile=True)["loss"]) == 2
+
+    layers[1].supports_jit = True  # pretend: XLA itself then refuses, in one sentence with the way out
+    with pytest.raises(TrainingError, match=r"^XLA cannot compile the model: [^\n]+ \(set training setting "
+                                            r"'jit_compile' to false\); training stopped and the weights from "
+                                            r"before the run were restored$"):
+        table.train(x, y, batch_size=8, jit_compile=True)
+
+
+def test_auto_keeps_xla_off_where_keras_would(xla_allowed: Any) -> None:
+    from modelgraft.engine.training.xla import resolve_jit_compile
+
+    keras = runtime.keras()
+    inp = keras.Input((4,))
+    fixed = keras.Model(inp, keras.layers.Dense(2)(inp))
+    seq = keras.Input((None, 4))
+    variable = keras.Model(seq, keras.layers.Dense(2)(seq))
+
+    def auto(model: Any, **kw: bool) -> bool | None:
+        return resolve_jit_compile("auto", model, **{"distributed": False, "deterministic": False, **kw})
+
+    assert auto(fixed) is None  # allowed: the run decides after timing an epoch
+    assert auto(fixed, distributed=True) is False
+    assert auto(fixed, deterministic=True) is False
+    assert auto(variable) is False
+    assert resolve_jit_compile(False, fixed, distributed=False, deterministic=False) is False
+    assert resolve_jit_compile(True, variable, distributed=False, deterministic=False) is True
+
+
+def test_auto_switches_to_xla_when_the_rest_of_the_run_is_long(sources: Any, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               xla_allowed: Any) -> None:
+    import json
+
+    from modelgraft.engine.training import xla
+
+    p = s10(sources)
+    p.save(tmp_path / "p.mgraft")
+    x, y = data()
+    seen: list[bool] = []
+
+    class Jit(runtime.keras().callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            seen.append(bool(self.model.jit_compile))
+
+    def xla_of_last_run() -> bool:
+        return json.loads((p.runs()[-1].folder / "run.json").read_text())["xla"]
+
+    train_api.train(p, x, y, epochs=3, callbacks=[Jit()])
+    assert (seen, xla_of_last_run()) == ([False] * 3, False)  # a short run never pays for compiling
+
+    monkeypatch.setattr(xla, "XLA_MIN_SECONDS", 0.0)
+    seen.clear()
+    history = train_api.train(p, x, y, epochs=3, batch_size=16, steps_per_execution=8, callbacks=[Jit()])
+    assert seen == [False, True, True] and xla_of_last_run() is True  # timed in epoch 1, XLA after it
+    assert all(np.isfinite(history["loss"])) and history["loss"][-1] < history["loss"][0]
+
+    seen.clear()
+    train_api.train(p, x, y, epochs=1, batch_size=16, steps_per_execution=8, callbacks=[Jit()])
+    assert seen == [True]  # proven at this batch size: XLA from the start, same optimizer state
+    seen.clear()
+    train_api.train(p, x, y, epochs=1, batch_size=32, steps_per_execution=8, callbacks=[Jit()])
+    assert seen == [False]  # another batch size has to fit in memory without XLA first

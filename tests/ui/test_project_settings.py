@@ -204,6 +204,22 @@ def test_steps_per_execution_shows_auto_for_zero(qtbot: Any, inspector: Inspecto
     assert doc.project.training["steps_per_execution"] == 0 and spin.text() == "auto"
 
 
+def test_xla_compilation_is_auto_on_or_off(qtbot: Any, inspector: InspectorPanel, doc: Document) -> None:
+    combo = _page(inspector).editor("jit_compile").control
+    assert isinstance(combo, QComboBox)
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Auto", "On", "Off"]
+    assert combo.currentText() == "Auto" and doc.project.training == {}
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_End)
+    assert doc.project.training["jit_compile"] is False and doc.undo_stack.undoText() == "Set XLA compilation"
+    qtbot.keyClick(combo, Qt.Key.Key_Up)
+    assert doc.project.training["jit_compile"] is True and combo.currentText() == "On"
+    doc.undo_stack.undo()
+    assert combo.currentText() == "Off"
+    doc.replace_section("training", {"jit_compile": "auto"})  # as stored in a project file
+    assert combo.currentText() == "Auto"
+
+
 def test_an_invalid_stored_setting_is_named_and_replaced_by_the_next_change(
         qtbot: Any, inspector: InspectorPanel, doc: Document) -> None:
     doc.replace_section("training", {"epochs": 0, "optimizer": "sgd"})  # as from a hand-edited file
@@ -389,8 +405,9 @@ def test_everything_survives_save_and_open(qtbot: Any, inspector: InspectorPanel
     page = _page(inspector)
     _retype(qtbot, page.editor("epochs").control, "12")
     qtbot.keyClick(page.editor("epochs").control, Qt.Key.Key_Return)
-    check = page.editor("jit_compile").control
-    qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=check.rect().center())
+    jit = page.editor("jit_compile").control
+    jit.setFocus()
+    qtbot.keyClick(jit, Qt.Key.Key_Down)  # Auto → On
     _retype(qtbot, page.editor("split_fraction").control, "0.2")
     qtbot.keyClick(page.editor("split_fraction").control, Qt.Key.Key_Return)
     section = _data(inspector, doc, "x")
@@ -407,12 +424,12 @@ def test_everything_survives_save_and_open(qtbot: Any, inspector: InspectorPanel
     assert stored["data"]["bindings"]["x"] == {"source": "data/train.csv", "key": ["a", "b", "c"]}
     doc.new()
     page = _page(inspector)
-    assert page.editor("epochs").control.text() == "1" and not page.editor("jit_compile").control.isChecked()
+    assert page.editor("epochs").control.text() == "1" and page.editor("jit_compile").control.currentText() == "Auto"
 
     doc.open(path)
     page = _page(inspector)
     assert page.editor("epochs").control.text() == "12"
-    assert page.editor("jit_compile").control.isChecked()
+    assert page.editor("jit_compile").control.currentText() == "On" and stored["training"]["jit_compile"] is True
     assert page.editor("split_fraction").control.text() == "0.2"
     assert _binding_text(page, "x") == "train.csv · a, b, c"
     assert _binding_text(page, "y") == "train.csv · label"

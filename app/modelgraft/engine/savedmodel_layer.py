@@ -11,7 +11,10 @@ Adam then fails with "'…:0_momentum' is not a valid scope name". It also passe
   names are valid scope names (``dense_kernel``) and whose paths sit under the layer name,
   so what the optimizer updates is exactly what the restored function reads;
 * declares its output specs from the signature, so it never traces the graph to build;
-* honours ``trainable`` like any Keras layer.
+* honours ``trainable`` like any Keras layer;
+* declares :attr:`~SavedModelLayer.supports_jit` by asking XLA to compile the signature once
+  (on first use): functions written by ``model.export`` compile, but a SavedModel may hold
+  ops XLA has no kernel for (hash-table lookups, string ops, ``PyFunc``).
 
 This module imports Keras at module level; the engine imports it lazily, on the engine thread.
 Its config holds an absolute path, so a ``.keras`` file containing it is not portable and
@@ -68,6 +71,18 @@ def _clean_names(names: list[str]) -> list[str]:
     return out
 
 
+def _xla_compiles(fn: Any, specs: dict[str, Any]) -> bool:
+    """Whether XLA compiles ``fn`` (a signature) for zero inputs shaped like ``specs``."""
+    zeros = {name: tf.zeros([1 if d is None else d for d in spec.shape.as_list()], spec.dtype)
+             for name, spec in specs.items()}
+    try:
+        tf.function(lambda **kwargs: fn(**kwargs), jit_compile=True).experimental_get_compiler_ir(
+            **zeros)(stage="hlo")
+    except Exception:  # noqa: BLE001 - XLA reports unsupported ops in several error types
+        return False
+    return True
+
+
 @keras.saving.register_keras_serializable(package="modelgraft")
 class SavedModelLayer(keras.layers.Layer):
     """One signature (endpoint) of a SavedModel as a trainable Keras layer.
@@ -115,7 +130,23 @@ class SavedModelLayer(keras.layers.Layer):
         if not self.trainable:  # as Layer._track_variable does: frozen layers own frozen variables
             for variable in self._saved_variables:
                 variable.trainable = False
+        self._supports_jit: bool | None = None  # probed on first use
         self.built = True
+
+    @property
+    def supports_jit(self) -> bool:
+        """Whether XLA can compile the signature's function (found out once, on first use).
+
+        The function is compiled to XLA's HLO for inputs of zeros (unknown dimensions 1) on
+        the current device; any failure — typically an op XLA has no kernel for — means no.
+        """
+        if self._supports_jit is None:
+            self._supports_jit = _xla_compiles(self._fn, self._input_specs)
+        return self._supports_jit
+
+    @supports_jit.setter
+    def supports_jit(self, value: bool) -> None:
+        self._supports_jit = value  # keras.layers.Layer.__init__ assigns True; __init__ resets it
 
     def _as_dict(self, inputs: Any) -> dict[str, Any]:
         if isinstance(inputs, dict):

@@ -1,4 +1,5 @@
-"""Keras callbacks of a training run: stop on request, NaN guard, throttled progress.
+"""Keras callbacks of a training run: stop on request, last good weights, XLA once it pays,
+throttled progress.
 
 Batch-level callbacks run once per *execution*: with ``steps_per_execution = k`` Keras
 compiles ``k`` batches into one call and calls ``on_train_batch_end`` after each call. So a
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import keras
+import numpy as np
 
-__all__ = ["NanGuard", "ProgressForwarder", "StopOnFlag", "is_set"]
+__all__ = ["LastGood", "ProgressForwarder", "StopOnFlag", "SwitchToXla", "is_set"]
 
 StopFlag = Callable[[], bool] | Any
 """A ``threading.Event`` (or anything with ``is_set()``) or a callable returning ``True`` to stop."""
@@ -53,55 +56,138 @@ class StopOnFlag(keras.callbacks.Callback):
             self.batches_seen = batch + 1
 
 
-class NanGuard(keras.callbacks.Callback):
-    """Stops on a non-finite loss and restores the weights of the last finished epoch.
+class LastGood(keras.callbacks.Callback):
+    """Keeps the last good weights of a run and stops it when the loss or the weights go non-finite.
 
-    A copy of all weights is kept in memory at the start and after every epoch whose
-    loss was finite. When a batch's loss is NaN or infinite the run stops, those weights
-    are put back, and :attr:`message` names the epoch and batch (1-based).
+    The good weights are those at the end of the last epoch whose training loss was finite
+    and whose weights are all finite, or those from before the run when no epoch got there.
+    A copy is kept in memory. When a batch's loss is NaN or infinite (seen after each
+    compiled call of ``steps_per_execution`` batches) or an epoch ends with non-finite
+    weights, the run stops and :attr:`fault` says where; the caller then puts the good
+    weights back with :meth:`restore`, as it does after any other failure.
 
     Attributes:
-        message: ``None``, or the sentence describing where the loss became non-finite.
+        fault: ``None``, or where the loss or the weights became non-finite ("the loss became
+            nan in epoch 2, batch 7").
+        epoch: The epoch running or last run (1-based, counted like Keras, so a resumed run
+            goes on counting); ``0`` before the first.
+        batches: Batches finished in that epoch.
+        good_epoch: The epoch whose end the good weights are from, or ``None`` for the weights
+            from before the run.
     """
 
     def __init__(self, steps_per_execution: int = 1) -> None:
         super().__init__()
         self.steps_per_execution = steps_per_execution
-        self.message: str | None = None
+        self.fault: str | None = None
+        self.epoch = 0
+        self.batches = 0
+        self.good_epoch: int | None = None
         self._good: list[Any] | None = None
-        self._good_epoch = 0
-        self._epoch = 0
+
+    @property
+    def restored(self) -> str:
+        """Which weights :meth:`restore` puts back, in words ("the weights after epoch 2")."""
+        return (f"the weights after epoch {self.good_epoch}" if self.good_epoch is not None
+                else "the weights from before the run")
+
+    def restore(self, model: Any | None = None) -> None:
+        """Put the good weights back into ``model`` (the trained model by default)."""
+        if self._good is not None:
+            (model or self.model).set_weights(self._good)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self.message = None
+        self.fault = None
+        self.good_epoch = None
         self._good = self.model.get_weights()
-        self._good_epoch = 0
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._epoch = epoch
+        self.epoch = epoch + 1
+        self.batches = 0
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.batches = batch + 1
         loss = (logs or {}).get("loss")
-        if loss is None or math.isfinite(float(loss)) or self.message is not None:
+        if loss is None or math.isfinite(float(loss)) or self.fault is not None:
             return
         where = f"batch {batch + 1}"
         if self.steps_per_execution > 1:
             first = max(1, batch + 2 - self.steps_per_execution)
             where = f"batch {batch + 1} (one of batches {first}–{batch + 1}, run together)"
-        restored = (f"the weights after epoch {self._good_epoch} were restored" if self._good_epoch
-                    else "the weights from before the run were restored")
-        self.message = (f"the loss became {float(loss)} in epoch {self._epoch + 1}, {where}; "
-                        f"training stopped and {restored} (try a smaller learning rate, or check "
-                        "the data for NaN or infinite values)")
-        self.model.stop_training = True
-        if self._good is not None:
-            self.model.set_weights(self._good)
+        self._stop(f"the loss became {float(loss)} in epoch {self.epoch}, {where}")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         loss = (logs or {}).get("loss")
-        if self.message is None and loss is not None and math.isfinite(float(loss)):
-            self._good = self.model.get_weights()
-            self._good_epoch = epoch + 1
+        if self.fault is not None or loss is None or not math.isfinite(float(loss)):
+            return
+        weights = self.model.get_weights()
+        if all(np.isfinite(w).all() for w in weights if np.issubdtype(w.dtype, np.inexact)):
+            self._good, self.good_epoch = weights, epoch + 1
+        else:
+            self._stop(f"the weights became NaN or infinite in epoch {epoch + 1}")
+
+    def _stop(self, where: str) -> None:
+        self.fault = where
+        self.model.stop_training = True
+
+
+class SwitchToXla(keras.callbacks.Callback):
+    """Recompiles the train and validation steps with XLA when the rest of the run is long enough.
+
+    After each epoch, until it has decided, it estimates the time per batch: from the end of
+    the epoch's first compiled call to the end of its last (tracing happens in the first), or,
+    when an epoch is one call, over the whole of a later epoch. If the batches left would
+    take at least ``min_seconds``, it turns the model's ``jit_compile`` on and rebuilds its
+    train and test functions — Keras fetches ``model.train_function`` for every call, so the
+    next epoch runs compiled with XLA, with the same optimizer state — and calls ``switched``.
+
+    Attributes:
+        switched_at: The epoch (1-based) after which XLA took over, or ``None``.
+    """
+
+    def __init__(self, epochs: int, steps: int | None, min_seconds: float,
+                 switched: Callable[[], None]) -> None:
+        super().__init__()
+        self.epochs = epochs
+        self.steps = steps
+        self.min_seconds = min_seconds
+        self.switched = switched
+        self.switched_at: int | None = None
+        self._decided = False
+        self._first_epoch = True
+        self._begin = 0.0
+        self._calls: list[tuple[float, int]] = []
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._begin = time.perf_counter()
+        self._calls = []
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if not self._decided:
+            self._calls.append((time.perf_counter(), batch + 1))
+
+    def _seconds_per_batch(self) -> float | None:
+        if len(self._calls) >= 2:
+            (start, done), (end, last) = self._calls[0], self._calls[-1]
+            return (end - start) / (last - done)
+        if self._calls and not self._first_epoch:
+            end, last = self._calls[-1]
+            return (end - self._begin) / last
+        return None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        per_batch = None if self._decided or self.model.stop_training else self._seconds_per_batch()
+        self._first_epoch = False
+        if per_batch is None:
+            return
+        self._decided = True
+        left = (self.epochs - epoch - 1) * (self.steps or self._calls[-1][1])
+        if left * per_batch >= self.min_seconds:
+            self.model.jit_compile = True
+            self.model.make_train_function(force=True)
+            self.model.make_test_function(force=True)
+            self.switched_at = epoch + 1
+            self.switched()
 
 
 class ProgressForwarder(keras.callbacks.Callback):

@@ -23,6 +23,15 @@ Distributed and mixed-precision runs need their variables created inside
 cached layers were created outside it. They
 therefore build a fresh :class:`~modelgraft.engine.session.EngineSession` inside the scope,
 copy the session's current weights in, train, and copy the trained weights back out.
+
+Faults never lose the last good weights: a NaN or infinite loss, running out of memory, a
+data file that stops being readable, or any other error ends the run with the weights at
+the end of the last epoch whose loss and weights were finite (those from before the run if
+no epoch got there) back in place, the run record marked ``failed`` with the sentence and
+the kind of fault, and one :class:`~modelgraft.core.errors.ModelGraftError` raised (see
+:mod:`.faults`). The project file is never written by training.
+
+``jit_compile`` (``auto`` by default) is resolved per run by :mod:`.xla`.
 """
 
 from __future__ import annotations
@@ -31,12 +40,14 @@ import contextlib
 import math
 import threading
 import weakref
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ...core.errors import ModelGraftError
 from ...core.graph import INPUT_KIND, OUTPUT_KIND, Graph
 from .. import runtime
+from .faults import DataFiles
 from .settings import SettingsError, TrainingError, TrainSettings
 
 if TYPE_CHECKING:
@@ -45,7 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["AUTO_STEPS_PER_EXECUTION", "auto_steps_per_execution", "available_devices", "make_strategy",
            "train"]
 
-AUTO_STEPS_PER_EXECUTION = 64
+AUTO_STEPS_PER_EXECUTION = 128
 """Batches per compiled call for small models (chosen by ``bench/train_speed.py``)."""
 
 _PARAMS_SMALL, _PARAMS_MEDIUM = 1_000_000, 20_000_000
@@ -53,10 +64,21 @@ _PARAMS_SMALL, _PARAMS_MEDIUM = 1_000_000, 20_000_000
 
 @dataclass
 class _Compiled:
+    """A compiled model kept for the next run, and its XLA state.
+
+    Attributes:
+        xla: Whether its train and validation steps are compiled with XLA.
+        xla_batch: The batch size XLA ran at (``None`` without XLA).
+        may_switch: Whether this run may switch to XLA after timing an epoch (``auto``).
+    """
+
     model: Any
     key: str
     variables: tuple[int, ...]
     halt: Any
+    xla: bool = False
+    xla_batch: int | None = None
+    may_switch: bool = False
 
 
 _compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
@@ -66,9 +88,11 @@ def auto_steps_per_execution(model: Any, steps_per_epoch: int | None) -> int:
     """The default ``steps_per_execution``: many batches per call for small models.
 
     Measured on 2 CPU cores (``bench/train_speed.py``): a small composite trains about 3.5×
-    faster with 64 batches per call than with 1. Bigger models spend their time in the
-    math, not in per-call overhead, and batch-level callbacks (stop, NaN guard, progress)
-    only run between calls, so the value shrinks as the model grows.
+    faster with 64 batches per call than with 1, and with XLA about 1.1× faster again with
+    128 than with 64 (a step takes 0.3 ms, so per-call overhead still counts; a call of 128
+    batches lasts about 40 ms). Bigger models spend their time in the math, not in per-call
+    overhead, and batch-level callbacks (NaN guard, progress) only run between calls, so the
+    value shrinks as the model grows.
     """
     params = model.count_params()
     spe = AUTO_STEPS_PER_EXECUTION if params <= _PARAMS_SMALL else 8 if params <= _PARAMS_MEDIUM else 1
@@ -120,11 +144,15 @@ def _rows(arrays: dict[str, Any]) -> int:
 
 @dataclass
 class _Data:
+    """A run's datasets, and what a failure message needs to name the data at fault."""
+
     train: Any
     validation: Any
     steps: int | None
     rows: int
     validation_rows: int = 0
+    files: DataFiles | None = None
+    arrays: dict[str, Any] = field(default_factory=dict)
 
 
 def _array_data(graph: Graph, x: Any, y: Any, validation_split: float, validation_data: Any,
@@ -138,7 +166,7 @@ def _array_data(graph: Graph, x: Any, y: Any, validation_split: float, validatio
         vx, vy = validation_data[0], validation_data[1]
         val = (_as_dict(vx, list(xs), "input"), _as_dict(vy, list(ys), "output"))
     elif validation_split:
-        cut = rows - int(math.floor(rows * validation_split))
+        cut = rows - math.floor(rows * validation_split)
         if cut in (0, rows):
             raise SettingsError(f"training setting 'validation_split' {validation_split} leaves no rows "
                                 f"for {'training' if cut == 0 else 'validation'} out of {rows}",
@@ -155,7 +183,9 @@ def _array_data(graph: Graph, x: Any, y: Any, validation_split: float, validatio
         return _shardable(ds) if distributed else ds
 
     return _Data(pipeline(xs, ys, True), pipeline(*val, False) if val else None,
-                 math.ceil(rows / batch_size), rows, _rows({**val[0], **val[1]}) if val else 0)
+                 math.ceil(rows / batch_size), rows, _rows({**val[0], **val[1]}) if val else 0,
+                 arrays={**{f"input '{k}'": v for k, v in xs.items()},
+                         **{f"output '{k}'": v for k, v in ys.items()}})
 
 
 def _shardable(ds: Any) -> Any:
@@ -168,7 +198,7 @@ def _shardable(ds: Any) -> Any:
 
 def _bound_data(project: Any, batch_size: int, seed: int | None, distributed: bool) -> _Data:
     """The project's data bindings through ``modelgraft.data_api``, statistics fitted first."""
-    from ... import data_api  # noqa: PLC0415 - the data layer sits beside the engine
+    from ... import data_api
 
     plan = data_api.make_datasets(project, project.graph, batch_size, seed=seed or 0, shuffle=True)
     data_api.fit_statistics(project, project.graph, plan)
@@ -183,7 +213,7 @@ def _bound_data(project: Any, batch_size: int, seed: int | None, distributed: bo
         return _shardable(ds) if distributed else ds
 
     return _Data(unwrap(plan.train), unwrap(plan.validation), plan.steps_per_epoch, plan.train_rows,
-                 plan.validation_rows or 0)
+                 plan.validation_rows or 0, DataFiles.of(plan.feeds))
 
 
 # --------------------------------------------------------------------------- model
@@ -218,7 +248,7 @@ def _compile_key(graph: Graph, settings: TrainSettings, spe: int) -> str:
             for n in graph.topological()]
     edges = sorted((e.src.node.name, e.src.index, e.dst.node.name, e.dst.index) for e in graph.edges)
     compile_fields = {k: v for k, v in settings.to_dict().items()
-                      if k in ("optimizer", "learning_rate", "mixed_precision", "jit_compile")}
+                      if k in ("optimizer", "learning_rate", "mixed_precision")}
     return json.dumps([snap, edges, compile_fields, spe], default=str)
 
 
@@ -273,31 +303,54 @@ def _halt_on(stop: Any, halt: Any) -> Any:
 
 
 def _compiled_model(session: EngineSession, graph: Graph, name: str, settings: TrainSettings,
-                    steps: int | None, guard: bool) -> _Compiled:
+                    steps: int | None, distributed: bool) -> _Compiled:
     """Build and compile, reusing the last compiled model (and optimizer state) when unchanged.
 
-    ``guard`` adds the halt variable that stops a compiled call within one batch.
+    ``steps`` is the number of batches per epoch. XLA is switched on or off on the compiled
+    model without compiling it again (the optimizer state stays); with ``jit_compile``
+    ``auto`` a model that went over to XLA keeps it while the batch size it was proven with
+    does not change. Runs that are not distributed get the halt variable that stops a
+    compiled call within one batch.
     """
     from .optimizers import make_optimizer
+    from .xla import resolve_jit_compile
 
     model = session.build(graph, name)
     spe = settings.steps_per_execution or auto_steps_per_execution(model, steps)
     key = _compile_key(graph, settings, spe)
     variables = tuple(id(v) for v in model.weights)
-    previous = _compiled.get(session)
-    if previous is not None and previous.key == key and previous.variables == variables:
-        previous.model.stop_training = False
-        return previous
-    optimizer = make_optimizer(settings.optimizer, settings.learning_rate, _multipliers(session, graph))
-    model.compile(optimizer=optimizer, steps_per_execution=spe, jit_compile=settings.jit_compile,
-                  **_compile_args(graph))
-    compiled = _Compiled(model, key, variables, _guard_train_step(model) if guard else None)
-    _compiled[session] = compiled
+    decision = resolve_jit_compile(settings.jit_compile, model, distributed=distributed,
+                                   deterministic=settings.deterministic)
+    compiled = _compiled.get(session)
+    if compiled is not None and compiled.key == key and compiled.variables == variables:
+        compiled.model.stop_training = False
+    else:
+        optimizer = make_optimizer(settings.optimizer, settings.learning_rate, _multipliers(session, graph))
+        model.compile(optimizer=optimizer, steps_per_execution=spe, jit_compile=False, **_compile_args(graph))
+        compiled = _Compiled(model, key, variables, None if distributed else _guard_train_step(model))
+        _compiled[session] = compiled
+    proven = compiled.xla and compiled.xla_batch == settings.batch_size
+    _set_xla(compiled, proven if decision is None else decision, settings.batch_size)
+    compiled.may_switch = decision is None and not compiled.xla
     return compiled
 
 
-def _forget_compiled(session: EngineSession) -> None:
+def _set_xla(compiled: _Compiled, on: bool, batch_size: int) -> None:
+    """Compile the train and validation steps with XLA or without (Keras traces them anew)."""
+    if compiled.xla != on:
+        compiled.model.jit_compile = on
+        compiled.model.make_train_function(force=True)
+        compiled.model.make_test_function(force=True)
+        compiled.xla = on
+    compiled.xla_batch = batch_size if on else None
+
+
+def _forget_compiled(session: EngineSession, model: Any) -> None:
+    """Compile afresh next time (a failed run may leave NaN optimizer state behind)."""
     _compiled.pop(session, None)
+    if getattr(model, "_eval_epoch_iterator", None) is not None:
+        # Keras caches the validation iterator during fit and drops it only when fit returns
+        del model._eval_epoch_iterator
 
 
 # --------------------------------------------------------------------------- run
@@ -367,16 +420,25 @@ def _seed(settings: TrainSettings) -> None:
         runtime.tf().config.experimental.enable_op_determinism()
 
 
+@dataclass
+class _Callbacks:
+    all: list[Any]
+    guard: Any  # callbacks.LastGood
+    stopper: Any  # callbacks.StopOnFlag or None
+    log: Any  # keras.callbacks.History: the epochs done, even when fit raises
+
+
 def _callbacks(settings: TrainSettings, model: Any, has_validation: bool, steps: int | None,
                progress: Callable[[dict[str, Any]], None] | None, stop: Any,
-               extra: Iterable[Any], run_dir: str | None) -> tuple[list[Any], Any, Any]:
-    from .callbacks import NanGuard, ProgressForwarder, StopOnFlag
+               extra: Iterable[Any], run_dir: str | None) -> _Callbacks:
+    from .callbacks import LastGood, ProgressForwarder, StopOnFlag
 
     keras = runtime.keras()
     monitor = settings.monitor if has_validation else "loss"
-    guard = NanGuard(model.steps_per_execution if hasattr(model, "steps_per_execution") else 1)
+    guard = LastGood(model.steps_per_execution if hasattr(model, "steps_per_execution") else 1)
+    log = keras.callbacks.History()
     stopper = StopOnFlag(stop) if stop is not None else None
-    out: list[Any] = [guard]
+    out: list[Any] = [log, guard]
     if settings.early_stopping:
         out.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=settings.patience))
     if settings.reduce_lr_on_plateau:
@@ -387,18 +449,17 @@ def _callbacks(settings: TrainSettings, model: Any, has_validation: bool, steps:
     if progress is not None:
         out.append(ProgressForwarder(progress, settings.epochs, steps))
     # the stop flag is checked last, so a flag set by any callback during a batch stops after it
-    return out + list(extra) + ([stopper] if stopper else []), guard, stopper
+    return _Callbacks(out + list(extra) + ([stopper] if stopper else []), guard, stopper, log)
 
 
-def _translate(err: BaseException, batch_size: int) -> ModelGraftError:
-    tf = runtime.tf()
-    if isinstance(err, tf.errors.ResourceExhaustedError):
-        return TrainingError(f"the device ran out of memory with batch size {batch_size}: try a smaller "
-                             "batch size, or turn on mixed precision")
-    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-    if isinstance(err, tf.errors.InvalidArgumentError) and "Nan" in str(err):
-        first = "a NaN or infinite value reached a checked operation"
-    return TrainingError(f"training failed: {type(err).__name__}: {first[:300]}")
+def _switch_to_xla(compiled: _Compiled, settings: TrainSettings, steps: int | None) -> Any:
+    from .callbacks import SwitchToXla
+    from .xla import XLA_MIN_SECONDS
+
+    def switched() -> None:
+        compiled.xla, compiled.xla_batch = True, settings.batch_size
+
+    return SwitchToXla(settings.epochs, steps, XLA_MIN_SECONDS, switched)
 
 
 def _is_multiworker(strategy: Any) -> bool:
@@ -407,6 +468,53 @@ def _is_multiworker(strategy: Any) -> bool:
 
 def _copy_weights(source: Any, target: Any) -> None:
     target.set_weights(source.get_weights())
+
+
+def _prepare(project: Any, settings: TrainSettings, steps: int | None, strategy: Any,
+             device: str) -> tuple[_Compiled, EngineSession, Any]:
+    """Build and compile the model to train (``steps`` batches per epoch).
+
+    Returns:
+        The compiled model, its session, and for detached runs (distributed or mixed
+        precision) the project's own model to copy the trained weights back to, else ``None``.
+    """
+    tf, keras = runtime.tf(), runtime.keras()
+    distributed = strategy is not None
+    policy = keras.config.dtype_policy()
+    try:
+        if settings.mixed_precision:
+            keras.config.set_dtype_policy("mixed_float16")
+        with tf.device(device):
+            if not (distributed or settings.mixed_precision):
+                return (_compiled_model(project.session, project.graph, project.name, settings, steps, False),
+                        project.session, None)
+            from ..session import EngineSession
+
+            base = project.session.build(project.graph, project.name)
+            with strategy.scope() if distributed else contextlib.nullcontext():
+                session = EngineSession()
+                compiled = _compiled_model(session, project.graph, project.name, settings, steps, distributed)
+                _copy_weights(base, compiled.model)
+            return compiled, session, base
+    finally:
+        keras.config.set_dtype_policy(policy)
+
+
+def _fit(compiled: _Compiled, strategy: Any, data: _Data, settings: TrainSettings, callbacks: list[Any],
+         initial_epoch: int, stop: Any, device: str) -> None:
+    tf = runtime.tf()
+    model = compiled.model
+    if _is_multiworker(strategy):
+        from .distributed import fit_multiworker
+
+        with strategy.scope():
+            model.optimizer.build(model.trainable_variables)
+        fit_multiworker(model, strategy, data.train, data.validation, data.rows, data.validation_rows,
+                        settings.batch_size, settings.epochs, callbacks, initial_epoch)
+        return
+    with contextlib.nullcontext() if strategy is not None else tf.device(device), _halt_on(stop, compiled.halt):
+        model.fit(data.train, validation_data=data.validation, epochs=settings.epochs,
+                  initial_epoch=initial_epoch, callbacks=callbacks, shuffle=False, verbose=0)
 
 
 def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
@@ -445,11 +553,16 @@ def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
 
     Raises:
         SettingsError: an invalid setting (names the field).
-        TrainingError: bad data, a NaN loss (its ``history`` attribute keeps the epochs
-            done; the last good weights are back in place), out of memory, any other failure.
+        DataError: bound data that does not fit the graph, or a data file that cannot be
+            read any more during the run (naming the file).
+        TrainingError: bad in-memory data, a NaN or infinite loss, out of memory, any other
+            failure of the run.
         BuildError: the graph does not build.
+
+        An error that ends a started run has a ``history`` attribute with the epochs it
+        finished, and the last good weights are back in place.
     """
-    from . import runs
+    from . import faults, runs
 
     settings = TrainSettings.from_dict(project.training).replace(
         epochs=epochs, batch_size=batch_size, validation_split=validation_split,
@@ -469,62 +582,54 @@ def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
         shuffle_seed = 0 if settings.seed is None and distributed else settings.seed  # workers agree
         data = _array_data(project.graph, x, y, settings.validation_split, validation_data,
                            settings.batch_size, shuffle_seed, distributed)
-    keras = runtime.keras()
-    policy = keras.config.dtype_policy()
-    detached = distributed or settings.mixed_precision
     try:
-        if settings.mixed_precision:
-            keras.config.set_dtype_policy("mixed_float16")
-        with tf.device(device):
-            if detached:
-                from ..session import EngineSession
-
-                base = project.session.build(project.graph, project.name)
-                with strategy.scope() if distributed else contextlib.nullcontext():
-                    session = EngineSession()
-                    compiled = _compiled_model(session, project.graph, project.name, settings, data.steps,
-                                               guard=not distributed)
-                    _copy_weights(base, compiled.model)
-            else:
-                session = project.session
-                compiled = _compiled_model(session, project.graph, project.name, settings, data.steps,
-                                           guard=True)
-    finally:
-        keras.config.set_dtype_policy(policy)
+        compiled, session, base = _prepare(project, settings, data.steps, strategy, device)
+    except tf.errors.ResourceExhaustedError as err:
+        raise faults.explain(err, settings.batch_size, 0, None, None)[1] from err
     model = compiled.model
-    recorder = runs.start_run(project, settings, data.validation is not None,
-                              initial_epoch) if record else None
-    cbs, guard, stopper = _callbacks(settings, model, data.validation is not None, data.steps, progress,
-                                     stop, callbacks, recorder.folder if recorder else None)
+    recorder = runs.start_run(project, settings, data.validation is not None, initial_epoch) if record else None
+    cbs = _callbacks(settings, model, data.validation is not None, data.steps, progress, stop, callbacks,
+                     str(recorder.folder) if recorder else None)
+    if compiled.may_switch:
+        cbs.all.insert(0, _switch_to_xla(compiled, settings, data.steps))
     if recorder:
-        cbs.append(recorder.checkpoint())
+        cbs.all.append(recorder.checkpoint())
+    error: ModelGraftError | None = None
+    cause: BaseException | None = None
+    kind: str | None = None
     try:
-        if _is_multiworker(strategy):
-            from .distributed import fit_multiworker
-
-            with strategy.scope():
-                model.optimizer.build(model.trainable_variables)
-            history = fit_multiworker(model, strategy, data.train, data.validation, data.rows,
-                                      data.validation_rows, settings.batch_size, settings.epochs, cbs,
-                                      initial_epoch)
-        else:
-            with contextlib.nullcontext() if distributed else tf.device(device):
-                with _halt_on(stop, compiled.halt):
-                    result = model.fit(data.train, validation_data=data.validation, epochs=settings.epochs,
-                                       initial_epoch=initial_epoch, callbacks=cbs, shuffle=False, verbose=0)
-            history = {k: [float(v) for v in vs] for k, vs in result.history.items()}
-    except ModelGraftError:
+        _fit(compiled, strategy, data, settings, cbs.all, initial_epoch, stop, device)
+    except ModelGraftError as err:  # raised by a callback: already one sentence
+        kind, error = "error", err
+    except Exception as err:  # noqa: BLE001 - every failure reaches the user as one sentence
+        cause = err
+        kind, error = faults.explain(err, settings.batch_size, max(cbs.guard.epoch, initial_epoch + 1),
+                                     cbs.guard.restored, data.files)
+    except BaseException:  # Ctrl+C: as Stop, the weights reached are kept and the run recorded
+        if base is not None:
+            _copy_weights(model, base)
+        if recorder:
+            recorder.finish(_history(cbs.log), stopped=True, xla=compiled.xla)
         raise
-    except Exception as err:  # noqa: BLE001 - every failure reaches the user as one message
-        _forget_compiled(session)
-        raise _translate(err, settings.batch_size) from err
-    if detached:
+    history = _history(cbs.log)
+    if error is None and cbs.guard.fault is not None:
+        found = faults.first_nonfinite(data.files.sources if data.files else [], data.arrays)
+        advice = found or "try a smaller learning rate, or check the data for NaN or infinite values"
+        kind, error = "nan", TrainingError(f"{cbs.guard.fault}; training stopped and {cbs.guard.restored} "
+                                           f"were restored ({advice})")
+    if error is not None:
+        cbs.guard.restore(model)
+        _forget_compiled(session, model)
+    if base is not None:
         _copy_weights(model, base)
     if recorder:
-        recorder.finish(history, stopped=bool(stopper and stopper.stopped), error=guard.message)
-    if guard.message:
-        _forget_compiled(session)
-        error = TrainingError(guard.message)
+        recorder.finish(history, stopped=bool(cbs.stopper and cbs.stopper.stopped),
+                        error=str(error) if error else None, fault=kind, xla=compiled.xla)
+    if error is not None:
         error.history = history  # type: ignore[attr-defined]
-        raise error
+        raise error from cause
     return history
+
+
+def _history(log: Any) -> dict[str, list[float]]:
+    return {k: [float(v) for v in vs] for k, vs in log.history.items()}

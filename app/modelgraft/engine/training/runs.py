@@ -3,7 +3,10 @@
 A run lives in ``<project folder>/runs/<YYYYmmdd-HHMMSS>-<n>/`` and holds:
 
 * ``run.json``: id, start and end time, status (``running``, ``finished``, ``stopped``,
-  ``failed``), the settings snapshot, the graph snapshot, and the change description;
+  ``failed``), the settings snapshot, the graph snapshot, the change description, whether
+  the train step ended up compiled with XLA (``xla``) and, for a failed run, the sentence that
+  says what happened (``message``) and the kind of fault (``fault``: ``nan``,
+  ``out_of_memory``, ``data``, ``xla`` or ``error``);
 * ``changes.txt``: what changed in the graph and settings since the previous run, in words;
 * ``history.csv``: one row per epoch (``epoch, loss, val_loss, <metrics>…``);
 * ``best.weights.h5``: the weights of the best epoch (lowest ``val_loss``, else ``loss``).
@@ -210,12 +213,20 @@ class RunRecorder:
                                                save_best_only=True, save_weights_only=True, verbose=0)
 
     def finish(self, history: dict[str, list[float]], stopped: bool = False,
-               error: str | None = None) -> None:
-        """Write ``history.csv`` and the final status."""
+               error: str | None = None, fault: str | None = None, xla: bool | None = None) -> None:
+        """Write ``history.csv`` and the final status.
+
+        Args:
+            history: The epochs this run finished.
+            stopped: The user stopped the run.
+            error: The sentence of a failed run.
+            fault: The kind of failure (``nan``, ``out_of_memory``, ``data``, ``xla``, ``error``).
+            xla: Whether the train step ended up compiled with XLA.
+        """
         write_history_csv(self.folder / "history.csv", history)
         self.record.update(status="failed" if error else "stopped" if stopped else "finished",
                            ended=time.time(), epochs=max((len(v) for v in history.values()), default=0),
-                           message=error)
+                           message=error, fault=fault, xla=xla)
         self._write()
 
 

@@ -13,10 +13,12 @@ from typing import Any
 
 from ...core.errors import ModelGraftError
 
-__all__ = ["OPTIMIZERS", "MONITORS", "SettingsError", "TrainSettings", "TrainingError"]
+__all__ = ["JIT_CHOICES", "MONITORS", "OPTIMIZERS", "SettingsError", "TrainSettings", "TrainingError"]
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 MONITORS = ("val_loss", "loss")
+JIT_CHOICES: tuple[str | bool, ...] = ("auto", True, False)
+"""The values of ``jit_compile``: decide per run, always XLA, never XLA."""
 _DEVICE = re.compile(r"^(cpu|gpu:\d+)$")
 
 
@@ -33,7 +35,16 @@ class SettingsError(ModelGraftError, ValueError):
 
 
 class TrainingError(ModelGraftError):
-    """A training run that cannot start or that stopped on an error (NaN loss, out of memory)."""
+    """A training run that cannot start or that stopped on an error (NaN loss, out of memory).
+
+    Attributes:
+        history: For a run that stopped on a fault, ``{metric: [value per epoch]}`` of the
+            epochs it finished (else empty).
+    """
+
+    def __init__(self, message: str, history: dict[str, list[float]] | None = None) -> None:
+        super().__init__(message)
+        self.history = dict(history or {})
 
 
 @dataclass
@@ -61,7 +72,9 @@ class TrainSettings:
         mixed_precision: Compute in float16 (``mixed_float16``) with float32 variables.
         tensorboard: Write TensorBoard logs into the run folder.
         steps_per_execution: Batches per compiled call; ``0`` picks the measured default.
-        jit_compile: Compile the train step with XLA.
+        jit_compile: Compile the train step with XLA: ``auto`` does when every layer supports
+            it, unless the run is deterministic, distributed or has variable-length inputs;
+            ``true`` always (an error names a layer XLA cannot compile); ``false`` never.
     """
 
     optimizer: str = "adam"
@@ -80,7 +93,7 @@ class TrainSettings:
     mixed_precision: bool = False
     tensorboard: bool = False
     steps_per_execution: int = 0
-    jit_compile: bool = False
+    jit_compile: bool | str = "auto"
 
     def __post_init__(self) -> None:
         self.validate()
@@ -144,6 +157,8 @@ class TrainSettings:
         if not isinstance(self.device, str) or not _DEVICE.match(self.device):
             raise bad("device", "must be 'cpu' or a GPU such as 'gpu:0'")
         for name in ("early_stopping", "reduce_lr_on_plateau", "deterministic", "mixed_precision",
-                     "tensorboard", "jit_compile"):
+                     "tensorboard"):
             if not isinstance(getattr(self, name), bool):
                 raise bad(name, "must be true or false")
+        if self.jit_compile != "auto" and not isinstance(self.jit_compile, bool):
+            raise bad("jit_compile", "must be 'auto', true or false")

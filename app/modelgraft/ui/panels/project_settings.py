@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ...core.graph import INPUT_KIND, OUTPUT_KIND
 from ...engine.training.settings import (
+    JIT_CHOICES,
     MONITORS,
     OPTIMIZERS,
     SettingsError,
@@ -108,8 +109,10 @@ _RUNTIME: tuple[tuple[Param, str, str], ...] = (
     (_param("mixed_precision", "bool"), "Mixed precision", ""),
     (_param("tensorboard", "bool"), "TensorBoard logs", ""),
     (_param("steps_per_execution", "int", minimum=0), "Steps per execution", ""),
-    (_param("jit_compile", "bool"), "XLA compilation", ""),
+    (_param("jit_compile", "choice", choices=JIT_CHOICES), "XLA compilation", ""),
 )
+_JIT_LABELS = {"auto": "Auto", True: "On", False: "Off"}
+"""How the XLA combo names the ``jit_compile`` values."""
 _SPLIT_FRACTION = Param("split_fraction", "float", minimum=0.0, maximum=0.9,
                         doc="Fraction of the rows held out for validation by a seeded shuffle "
                             "(0: no validation); bindings with their own validation sources use "
@@ -185,6 +188,10 @@ class ProjectSettings(QWidget):
                 self._add_training_row(form, param, label, placeholder)
             layout.addLayout(form)
         self.editor("steps_per_execution").control.setSpecialValueText("auto")  # type: ignore[attr-defined]
+        jit = self.editor("jit_compile").control
+        assert isinstance(jit, QComboBox)
+        for i in range(jit.count()):
+            jit.setItemText(i, _JIT_LABELS[jit.itemData(i)])
         layout.addStretch(1)
 
         self._events = GraphSubscription(dict.fromkeys(_GRAPH_EVENTS, self._graph_changed))
