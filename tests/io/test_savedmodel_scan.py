@@ -186,7 +186,8 @@ def test_a_tf1_savedmodel_with_its_saver_in_the_main_graph_has_no_findings(tmp_p
     graph = tf.Graph()
     with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
         x = tf.compat.v1.placeholder(tf.float32, [None, 3], name="x")
-        w = tf.compat.v1.get_variable("w", [3, 2], use_resource=False)
+        w = tf.compat.v1.get_variable("w", [3, 2], use_resource=False,  # a constant initializer:
+                                      initializer=tf.compat.v1.zeros_initializer())  # no seed needed
         session.run(tf.compat.v1.global_variables_initializer())
         tf.compat.v1.saved_model.simple_save(session, str(tmp_path / "tf1"), {"x": x}, {"y": tf.matmul(x, w)})
     assert {"SaveV2", "RestoreV2", "VariableV2"} <= all_ops(tmp_path / "tf1")
