@@ -17,8 +17,9 @@ from modelgraft.ui.theme import colors
 from modelgraft.ui.training import CurveStore, RunsPanel, TrainingPanel
 from modelgraft.ui.training.panel import REDRAW_MS
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QStyle, QStyleOptionViewItem, QTableWidget
+from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QTableWidget
 
 STEPS = 4
 
@@ -440,3 +441,44 @@ def test_no_runs_shows_where_runs_go(qtbot: Any, tmp_path: Path) -> None:
     missing = RunInfo("20990101-000000-9", tmp_path / "gone", "finished", 0.0, (), 2, False, None)
     panel.refresh([missing])  # a history that cannot be read shows no best value
     assert panel.table.item(0, 4).text() == "—" and panel.history(missing.id) == {}
+
+
+def test_axes_hold_still_while_a_run_goes_on_and_a_hand_zoom_is_kept(qtbot: Any) -> None:
+    panel = _show(qtbot, TrainingPanel())
+    panel.begin_run("Run 1")
+    events = [{**_batch(1, b, loss=2.0 - 0.1 * b), "epochs": 3} for b in range(1, STEPS + 1)]
+    for event in events[:2]:
+        panel.add_event(event)
+    panel.flush()
+    vb = panel.plots["loss"].vb
+    (x0, x1), first_y = vb.viewRange()
+    assert (x0, x1) == (0.0, 3.0)  # the epochs the run trains, not the data seen so far
+    assert not any(vb.autoRangeEnabled())
+    for event in events[2:]:
+        panel.add_event(event)
+    panel.flush()
+    assert vb.viewRange()[0] == [0.0, 3.0]
+    y0, y1 = vb.viewRange()[1]
+    lows = panel.store.batch_curve("loss")[1]
+    assert y0 <= lows.min() and y1 >= lows.max()  # every point in view
+    # a loss far below the view grows it by a margin, once
+    panel.add_event({**_batch(2, 1, loss=-1.0), "epochs": 3})
+    panel.flush()
+    grown = vb.viewRange()[1]
+    assert grown[0] < panel.store.batch_curve("loss")[1].min() and grown != [y0, y1]
+    # zooming by hand (the wheel over the plot) keeps the user's view through later redraws
+    center = panel.view.mapFromScene(vb.mapViewToScene(QPointF(1.0, 0.5)))
+    qtbot.mouseMove(panel.view.viewport(), center)
+    wheel = QWheelEvent(QPointF(center), QPointF(panel.view.viewport().mapToGlobal(center)), QPoint(0, 0),
+                        QPoint(0, 240), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(panel.view.viewport(), wheel)
+    zoomed = vb.viewRange()
+    assert zoomed[0] != [0.0, 3.0]
+    panel.add_event({**_batch(2, 2, loss=-5.0), "epochs": 3})
+    panel.flush()
+    assert vb.viewRange() == zoomed
+    panel.begin_run("Run 2")  # a new run fits its own data again
+    panel.add_event({**_batch(1, 1, loss=1.0), "epochs": 2})
+    panel.flush()
+    assert vb.viewRange()[0] == [0.0, 2.0]

@@ -193,8 +193,8 @@ class SwitchToXla(keras.callbacks.Callback):
 class ProgressForwarder(keras.callbacks.Callback):
     """Forwards training progress to a plain callable, at most every ``interval_ms`` for batches.
 
-    ``callback(event)`` receives a dict: ``{"kind": "batch", "epoch", "batch", "steps",
-    "logs"}`` (throttled), ``{"kind": "epoch", "epoch", "epochs", "logs"}`` after every
+    ``callback(event)`` receives a dict: ``{"kind": "batch", "epoch", "epochs", "batch",
+    "steps", "logs"}`` (throttled), ``{"kind": "epoch", "epoch", "epochs", "logs"}`` after every
     epoch (never dropped), ``{"kind": "end", "logs"}`` when training ends. Epochs and
     batches are 1-based; ``steps`` is the number of batches per epoch (``None`` if unknown).
     The callable runs on the training thread: it should only queue the event (e.g. emit a
@@ -219,8 +219,8 @@ class ProgressForwarder(keras.callbacks.Callback):
         if now - self._last < self.interval:
             return
         self._last = now
-        self.callback({"kind": "batch", "epoch": self._epoch + 1, "batch": batch + 1,
-                       "steps": self.steps, "logs": _floats(logs)})
+        self.callback({"kind": "batch", "epoch": self._epoch + 1, "epochs": self.epochs,
+                       "batch": batch + 1, "steps": self.steps, "logs": _floats(logs)})
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.callback({"kind": "epoch", "epoch": epoch + 1, "epochs": self.epochs,

@@ -43,6 +43,9 @@ from .curves import DEFAULT_SMOOTHING, CurveStore, group_title, metric_groups
 __all__ = ["REDRAW_MS", "TrainingPanel"]
 
 REDRAW_MS = 200
+_GROWTH = 0.25  # an axis outgrown by the data grows by a quarter of the data's span
+_SHRINK = 3.0  # a y axis more than 3× the data's span is refitted
+_Y_MARGIN = 0.08
 _PLOT_HEIGHT = 120  # minimum height of one plot; more plots than fit scroll
 _AXIS_WIDTH = 60
 _TRAIN = FAMILY_COLORS["io"]
@@ -108,6 +111,9 @@ class TrainingPanel(QWidget):
         self._all_dirty = False
         self._smoothing: float | None = None  # a new weight waiting for the next flush
         self._title = ""
+        self._manual: set[str] = set()  # plots the user zoomed or panned: not refitted
+        self._epochs: int | None = None  # how many epochs the live run trains: the x axis
+        self._ranging = False
         self._starting = False  # a run began and sent no event yet: its plots are likely the last run's
         self._dark = system_is_dark()
         self.timer = QTimer(self)
@@ -185,11 +191,16 @@ class TrainingPanel(QWidget):
             self.store.clear()
             self._all_dirty = True
             self._starting = True
+            self._epochs = None
+            for plot in self.plots.values():
+                plot.vb.enableAutoRange()  # refitted to the new run's data at the next redraw
         self.flush()
 
     def add_event(self, event: dict[str, Any]) -> None:
         """Record a ``batch`` or ``epoch`` progress event (others are ignored); the plots
         follow at the next redraw."""
+        if isinstance(event.get("epochs"), int):
+            self._epochs = event["epochs"]
         changed = self.store.add_event(event)
         if changed:
             self._dirty |= changed
@@ -230,9 +241,54 @@ class TrainingPanel(QWidget):
                     self._push(curve, log)
         self._dirty.clear()
         self._all_dirty = False
+        self._fit_ranges()
         self.hint.setText(f"{self._title}: no batch has finished yet." if self._title else _HINT)
         self.stack.setCurrentIndex(1 if self.plots else 0)
         self.readout.setVisible(bool(self.plots))
+
+    def _fit_ranges(self) -> None:
+        """Keep every curve in view without moving the axes at each redraw.
+
+        pyqtgraph's own auto-range refits the view to the data whenever it changes, and every
+        refit redraws the axes' ticks and the grid: with training keeping the cores busy that
+        made the event loop stall for 30–50 ms several times a second. Here the x axis spans
+        the epochs the run trains, and the y axis only changes when data leaves it (growing
+        by a quarter of the data's span) or fills less than a third of it.
+        Zooming or panning by hand turns this off for that plot until its auto-range button
+        ("A") is pressed or the next run begins.
+        """
+        for title, plot in self.plots.items():
+            vb = plot.vb
+            fresh = any(vb.autoRangeEnabled())  # a new plot or run, or the user pressed "A"
+            if fresh:
+                vb.disableAutoRange()
+                self._manual.discard(title)
+            if title in self._manual:
+                continue
+            bounds = vb.childrenBounds()
+            if bounds[0] is None or bounds[1] is None:
+                continue
+            (x0, x1), (y0, y1) = vb.viewRange()
+            (dx0, dx1), (dy0, dy1) = bounds
+            x_range = y_range = None
+            if self._epochs is not None and dx1 <= self._epochs and dx0 >= 0:
+                if (x0, x1) != (0.0, float(self._epochs)):
+                    x_range = (0.0, float(self._epochs))
+            elif fresh or dx0 < x0 or dx1 > x1:
+                x_range = (min(dx0, 0.0), dx1 + _GROWTH * max(dx1 - dx0, 1e-9))
+            span = max(dy1 - dy0, 1e-9 * max(abs(dy1), 1.0))
+            if fresh or (y1 - y0) > _SHRINK * span:
+                y_range = (dy0 - _Y_MARGIN * span, dy1 + _Y_MARGIN * span)
+            elif dy0 < y0 or dy1 > y1:  # room to go on in the direction the data left
+                y_range = (min(y0, dy0 - _GROWTH * span), max(y1, dy1 + _GROWTH * span))
+            if x_range is not None or y_range is not None:
+                self._ranging = True
+                vb.setRange(xRange=x_range, yRange=y_range, padding=0)
+                self._ranging = False
+
+    def _range_changed_by_hand(self, title: str) -> None:
+        if not self._ranging:
+            self._manual.add(title)
 
     def curve(self, group: str, label: str) -> pg.PlotDataItem:
         """The item drawing one curve, by plot and label as in the legend and the readout
@@ -283,6 +339,7 @@ class TrainingPanel(QWidget):
             grid.setTickSpacing(x=[None, None], y=[None, None])
             plot.vb.addItem(grid, ignoreBounds=True)
             self._grids[title] = grid
+            plot.vb.sigRangeChangedManually.connect(lambda _mask, t=title: self._range_changed_by_hand(t))
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
             plot.setLogMode(False, self.log_check.isChecked())
