@@ -46,6 +46,7 @@ REDRAW_MS = 200
 _GROWTH = 0.25  # an axis outgrown by the data grows by a quarter of the data's span
 _SHRINK = 3.0  # a y axis more than 3× the data's span is refitted
 _Y_MARGIN = 0.08
+_X_MARGIN = 0.03
 _PLOT_HEIGHT = 120  # minimum height of one plot; more plots than fit scroll
 _AXIS_WIDTH = 60
 _TRAIN = FAMILY_COLORS["io"]
@@ -271,9 +272,10 @@ class TrainingPanel(QWidget):
             (x0, x1), (y0, y1) = vb.viewRange()
             (dx0, dx1), (dy0, dy1) = bounds
             x_range = y_range = None
-            if self._epochs is not None and dx1 <= self._epochs and dx0 >= 0:
-                if (x0, x1) != (0.0, float(self._epochs)):
-                    x_range = (0.0, float(self._epochs))
+            planned = None if self._epochs is None else self._epochs * (1 + _X_MARGIN)
+            if planned is not None and dx1 <= planned and dx0 >= -_X_MARGIN * planned:
+                if (x0, x1) != (0.0, planned):  # symbols reach a little past the last epoch
+                    x_range = (0.0, planned)
             elif fresh or dx0 < x0 or dx1 > x1:
                 x_range = (min(dx0, 0.0), dx1 + _GROWTH * max(dx1 - dx0, 1e-9))
             span = max(dy1 - dy0, 1e-9 * max(abs(dy1), 1.0))
