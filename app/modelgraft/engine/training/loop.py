@@ -37,17 +37,16 @@ the kind of fault, and one :class:`~modelgraft.core.errors.ModelGraftError` rais
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ...core.errors import ModelGraftError
-from ...core.graph import INPUT_KIND, OUTPUT_KIND, Graph
+from ...core.graph import OUTPUT_KIND, Graph
 from .. import runtime
-from .faults import DataFiles
+from .run_data import RunData, array_data, bare, bound_data
 from .settings import SettingsError, TrainingError, TrainSettings
 
 if TYPE_CHECKING:
@@ -99,123 +98,6 @@ def auto_steps_per_execution(model: Any, steps_per_epoch: int | None) -> int:
     return max(1, min(spe, steps_per_epoch or spe))
 
 
-# --------------------------------------------------------------------------- data
-
-
-def _names(graph: Graph, kind: str) -> list[str]:
-    return [n.name for n in graph.topological() if n.kind == kind]
-
-
-def _as_dict(data: Any, names: list[str], what: str) -> dict[str, Any]:
-    """In-memory data keyed by node name: a dict, a list in node order, or one array."""
-    import numpy as np
-
-    if isinstance(data, dict):
-        missing = [n for n in names if n not in data]
-        extra = [k for k in data if k not in names]
-        if missing or extra:
-            bad = f"has no array for {what} '{missing[0]}'" if missing else f"has an array '{extra[0]}' " \
-                f"that is no {what} of the graph"
-            raise TrainingError(f"the training data {bad}; the graph's {what}s are {', '.join(names)}")
-        return {n: np.asarray(data[n]) for n in names}
-    if isinstance(data, (list, tuple)) and len(names) != 1:
-        if len(data) != len(names):
-            raise TrainingError(f"the training data gives {len(data)} arrays for {len(names)} {what}s "
-                                f"({', '.join(names)})")
-        return {n: np.asarray(a) for n, a in zip(names, data)}
-    if len(names) != 1:
-        raise TrainingError(f"the graph has {len(names)} {what}s ({', '.join(names)}): pass a dict "
-                            "keyed by their names")
-    return {names[0]: np.asarray(data)}
-
-
-def _bare(d: dict[str, Any]) -> Any:
-    """A one-entry dict as its value: a single-input/-output Keras model takes bare tensors."""
-    return next(iter(d.values())) if len(d) == 1 else d
-
-
-def _rows(arrays: dict[str, Any]) -> int:
-    counts = {k: len(v) for k, v in arrays.items()}
-    if len(set(counts.values())) > 1:
-        detail = ", ".join(f"'{k}' {c}" for k, c in counts.items())
-        raise TrainingError(f"the training arrays have different row counts ({detail})")
-    return next(iter(counts.values()))
-
-
-@dataclass
-class _Data:
-    """A run's datasets, and what a failure message needs to name the data at fault."""
-
-    train: Any
-    validation: Any
-    steps: int | None
-    rows: int
-    validation_rows: int = 0
-    files: DataFiles | None = None
-    arrays: dict[str, Any] = field(default_factory=dict)
-
-
-def _array_data(graph: Graph, x: Any, y: Any, validation_split: float, validation_data: Any,
-                batch_size: int, seed: int | None, distributed: bool) -> _Data:
-    tf = runtime.tf()
-    xs = _as_dict(x, _names(graph, INPUT_KIND), "input")
-    ys = _as_dict(y, _names(graph, OUTPUT_KIND), "output")
-    rows = _rows({**xs, **ys})
-    val = None
-    if validation_data is not None:
-        vx, vy = validation_data[0], validation_data[1]
-        val = (_as_dict(vx, list(xs), "input"), _as_dict(vy, list(ys), "output"))
-    elif validation_split:
-        cut = rows - math.floor(rows * validation_split)
-        if cut in (0, rows):
-            raise SettingsError(f"training setting 'validation_split' {validation_split} leaves no rows "
-                                f"for {'training' if cut == 0 else 'validation'} out of {rows}",
-                                "validation_split")
-        val = ({k: v[cut:] for k, v in xs.items()}, {k: v[cut:] for k, v in ys.items()})
-        xs, ys = {k: v[:cut] for k, v in xs.items()}, {k: v[:cut] for k, v in ys.items()}
-        rows = cut
-
-    def pipeline(xd: dict[str, Any], yd: dict[str, Any], shuffle: bool) -> Any:
-        ds = tf.data.Dataset.from_tensor_slices((_bare(xd), _bare(yd)))
-        if shuffle:
-            ds = ds.shuffle(min(_rows(xd), 65536), seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-        return _shardable(ds) if distributed else ds
-
-    return _Data(pipeline(xs, ys, True), pipeline(*val, False) if val else None,
-                 math.ceil(rows / batch_size), rows, _rows({**val[0], **val[1]}) if val else 0,
-                 arrays={**{f"input '{k}'": v for k, v in xs.items()},
-                         **{f"output '{k}'": v for k, v in ys.items()}})
-
-
-def _shardable(ds: Any) -> Any:
-    """In-memory datasets have no files to shard by: shard multi-worker input by batch."""
-    tf = runtime.tf()
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return ds.with_options(options)
-
-
-def _bound_data(project: Any, batch_size: int, seed: int | None, distributed: bool) -> _Data:
-    """The project's data bindings through ``modelgraft.data_api``, statistics fitted first."""
-    from ... import data_api
-
-    plan = data_api.make_datasets(project, project.graph, batch_size, seed=seed or 0, shuffle=True)
-    data_api.fit_statistics(project, project.graph, plan)
-
-    def unwrap(ds: Any) -> Any:
-        if ds is None:
-            return None
-        xs, ys = ds.element_spec
-        if (isinstance(xs, dict) and len(xs) == 1) or (isinstance(ys, dict) and len(ys) == 1):
-            ds = ds.map(lambda xd, yd: (_bare(xd) if isinstance(xd, dict) else xd,
-                                        _bare(yd) if isinstance(yd, dict) else yd))
-        return _shardable(ds) if distributed else ds
-
-    return _Data(unwrap(plan.train), unwrap(plan.validation), plan.steps_per_epoch, plan.train_rows,
-                 plan.validation_rows or 0, DataFiles.of(plan.feeds))
-
-
 # --------------------------------------------------------------------------- model
 
 
@@ -227,7 +109,7 @@ def _compile_args(graph: Graph) -> dict[str, Any]:
     metrics = {n.name: list(n.params["metrics"]) for n in heads}
     weights = {n.name: float(n.params["loss_weight"]) for n in heads}
     if len(heads) == 1:
-        return {"loss": _bare(loss), "metrics": _bare(metrics), "loss_weights": None}
+        return {"loss": bare(loss), "metrics": bare(metrics), "loss_weights": None}
     return {"loss": loss, "metrics": {k: v for k, v in metrics.items() if v}, "loss_weights": weights}
 
 
@@ -500,7 +382,7 @@ def _prepare(project: Any, settings: TrainSettings, steps: int | None, strategy:
         keras.config.set_dtype_policy(policy)
 
 
-def _fit(compiled: _Compiled, strategy: Any, data: _Data, settings: TrainSettings, callbacks: list[Any],
+def _fit(compiled: _Compiled, strategy: Any, data: RunData, settings: TrainSettings, callbacks: list[Any],
          initial_epoch: int, stop: Any, device: str) -> None:
     tf = runtime.tf()
     model = compiled.model
@@ -577,11 +459,11 @@ def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
     _seed(settings)
     distributed = strategy is not None
     if x is None:
-        data = _bound_data(project, settings.batch_size, settings.seed, distributed)
+        data = bound_data(project, settings.batch_size, settings.seed, distributed)
     else:
         shuffle_seed = 0 if settings.seed is None and distributed else settings.seed  # workers agree
-        data = _array_data(project.graph, x, y, settings.validation_split, validation_data,
-                           settings.batch_size, shuffle_seed, distributed)
+        data = array_data(project.graph, x, y, settings.validation_split, validation_data,
+                          settings.batch_size, shuffle_seed, distributed)
     try:
         compiled, session, base = _prepare(project, settings, data.steps, strategy, device)
     except tf.errors.ResourceExhaustedError as err:
