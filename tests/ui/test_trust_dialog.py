@@ -130,3 +130,20 @@ def test_a_project_that_says_trusted_still_asks_on_this_machine(qtbot: Any, wind
         boxes.stop()
     assert node.params["trusted"] is False
     assert "contains a Lambda layer at 'lambda_1'" in window.doc.project.load_errors["m"]
+
+
+def test_the_event_loop_runs_while_a_file_is_scanned(qtbot: Any, window: MainWindow, models: dict[str, Any],
+                                                    tmp_path: Path) -> None:
+    target = tmp_path / "fresh.h5"  # a file never scanned: its HDF5 check runs in a child process
+    shutil.copy(models["h5"], target)
+    ticks: list[int] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(lambda: ticks.append(1))
+    heartbeat.start()
+    try:
+        name = window.import_model(target)
+    finally:
+        heartbeat.stop()
+    assert name and window.doc.graph.node(name).params["trusted"] is False
+    assert len(ticks) >= 5  # the child takes ~0.3 s; a blocked GUI thread would tick at most once

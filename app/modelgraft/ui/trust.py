@@ -8,10 +8,12 @@ from someone else that merely says ``trusted: true`` cannot skip the question.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from ..io import sha256_file
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["TrustGate", "TrustReview"]
 
 _GROUP = "trusted-models"
+_QUICK_S = 0.05  # a scan this quick finishes without spinning the event loop
+_POLL_MS = 15
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,52 @@ class TrustGate:
             ModelFileError: the file is unreadable or crafted beyond trust (see
                 :func:`modelgraft.io.prescan.prescan`).
         """
-        from ..io.prescan import prescan
-
-        findings = prescan(path)
+        findings, sha = _scan_aside(path)
         if not findings:
             return TrustReview("safe")
-        sha = sha256_file(path)
         if self.is_trusted(sha) or ask_trust(self.parent, path, findings, sha):
             self.remember(sha, path)
             return TrustReview("trusted", sha, findings)
         return TrustReview("declined", sha, findings)
+
+
+def _scan_aside(path: str) -> tuple[list[Finding], str]:
+    """The pre-load scan (and, if it finds anything, the file's SHA-256) in a worker thread.
+
+    Scanning can take a moment (an ``.h5`` file is read in a bounded child process first,
+    a large SavedModel graph takes a few hundred milliseconds), so the event loop keeps
+    running meanwhile, with a busy cursor, like it does under a dialog.
+
+    Raises:
+        ModelFileError: what :func:`modelgraft.io.prescan.prescan` raises.
+    """
+    from ..io.prescan import prescan
+
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            findings = prescan(path)
+            outcome["result"] = (findings, sha256_file(path) if findings else "")
+        except BaseException as err:  # noqa: BLE001 - handed to the GUI thread as it is
+            outcome["error"] = err
+
+    worker = threading.Thread(target=work, name="modelgraft-prescan", daemon=True)
+    worker.start()
+    worker.join(_QUICK_S)
+    if worker.is_alive():
+        loop = QEventLoop()
+        poll = QTimer()
+        poll.setInterval(_POLL_MS)
+        poll.timeout.connect(lambda: worker.is_alive() or loop.quit())
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        try:
+            poll.start()
+            loop.exec()
+        finally:
+            poll.stop()
+            QGuiApplication.restoreOverrideCursor()
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
