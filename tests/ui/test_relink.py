@@ -4,7 +4,7 @@ and from the model's inspector section: real clicks, real file dialogs, one undo
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from modelgraft.ui.panels.model_section import (
     accept_changed_model,
     relink_model,
 )
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -73,20 +73,6 @@ def project(saved: dict[str, Path], tmp_path: Path) -> Path:
     root = tmp_path / "project"
     shutil.copytree(saved["project"].parent, root)
     return root / "demo.mgraft"
-
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    doc = Document(EngineBridge())
-    win = MainWindow(doc, doc.bridge, settings=settings, recovery_dir=tmp_path / "recovery")
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.doc.undo_stack.setClean()
-    win.close()
-    win.deleteLater()
 
 
 def answer(kind: type[QWidget], reply: Callable[[Any], None], popup: bool = False) -> list[QWidget]:

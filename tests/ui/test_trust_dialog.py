@@ -7,36 +7,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
-
-from modelgraft.ui.bridge import EngineBridge
-from modelgraft.ui.document import Document
 from modelgraft.ui.main_window import MainWindow
-
-
-def _window(qtbot: Any, tmp_path: Path, settings: QSettings) -> MainWindow:
-    doc = Document(EngineBridge())
-    win = MainWindow(doc, doc.bridge, settings=settings, recovery_dir=tmp_path / "recovery")
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path, settings: QSettings) -> Any:
-    win = _window(qtbot, tmp_path, settings)
-    yield win
-    win.doc.undo_stack.setClean()
-    win.close()
-    win.deleteLater()
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 
 class TrustBoxes:
@@ -70,7 +43,7 @@ def _copy(models: dict[str, Any], tmp_path: Path) -> Path:
 
 
 def test_declining_adds_nothing_and_changes_nothing(qtbot: Any, window: MainWindow, models: dict[str, Any],
-                                                   tmp_path: Path, settings: QSettings) -> None:
+                                                   tmp_path: Path) -> None:
     path = _copy(models, tmp_path)
     boxes = TrustBoxes("Cancel")
     try:
@@ -83,7 +56,7 @@ def test_declining_adds_nothing_and_changes_nothing(qtbot: Any, window: MainWind
     assert "contains a Lambda layer at 'lambda_1'" in text
     assert "SHA-256" in text
     assert window.doc.graph.nodes == [] and not window.doc.dirty
-    assert "trusted-models" not in settings.childGroups()
+    assert "trusted-models" not in window.settings.childGroups()
 
 
 def test_trusting_loads_and_is_remembered_per_content(qtbot: Any, window: MainWindow, models: dict[str, Any],
