@@ -31,7 +31,7 @@ from bench.common import report
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
-ROWS, BATCH, EPOCHS, REPEAT = 32768, 32, 4, 3
+ROWS, BATCH, EPOCHS, REPEAT = 32768, 32, 4, 5
 
 
 def _project(folder: Path) -> Path:

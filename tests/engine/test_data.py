@@ -124,6 +124,30 @@ def test_npz_arrays_by_key(tmp_path: Path) -> None:
     assert y.dtype == np.float32, "targets are cast to the output's dtype"
 
 
+def _python_ops(dataset: Any) -> bool:
+    """Whether the dataset's pipeline calls Python (a ``numpy_function``) for its batches."""
+    return runtime.run(lambda: b"PyFunc" in dataset._as_serialized_graph().numpy())
+
+
+def test_npz_batches_are_gathered_without_python_up_to_a_size(tmp_path: Path, monkeypatch: Any) -> None:
+    from modelgraft.engine.data import sources
+
+    rng = np.random.default_rng(2)
+    features, targets = rng.normal(size=(100, 4)).astype("float32"), rng.normal(size=(100, 1))
+    np.savez(tmp_path / "d.npz", features=features, targets=targets)
+    p = dense_project()
+    data_api.bind_data(p, "x", tmp_path / "d.npz", key="features")
+    data_api.bind_data(p, "y", tmp_path / "d.npz", key="targets")
+    in_graph = data_api.make_datasets(p, p.graph, batch_size=8, seed=3)
+    assert not _python_ops(in_graph.train)
+    monkeypatch.setattr(sources, "IN_GRAPH_BYTES", features.nbytes - 1)  # larger arrays: numpy_function
+    through_python = data_api.make_datasets(p, p.graph, batch_size=8, seed=3)
+    assert _python_ops(through_python.train)
+    for (x1, y1), (x2, y2) in zip(batches(in_graph.train), batches(through_python.train), strict=True):
+        np.testing.assert_array_equal(x1, x2)
+        np.testing.assert_array_equal(y1, y2)
+
+
 def test_an_image_folder_is_decoded_and_resized_with_class_ids(tmp_path: Path) -> None:
     def png(path: Path, color: tuple[int, int, int], size: tuple[int, int]) -> None:
         def encode() -> bytes:

@@ -206,6 +206,9 @@ def test_a_csv_file_that_goes_bad_after_epoch_1_is_named(sources: dict[str, Path
 
     csv.write_text(_csv_rows(side, label))
     assert len(p.train(epochs=1)["loss"]) == 1  # mended, it trains again
+    assert not same(weights(p), spoil.weights)
+    p.restore_run(p.runs()[-2].id)  # the failed run wrote its best weights (epoch 1's) when it ended
+    assert same(weights(p), spoil.weights)
 
 
 def _write_png(path: Path, seed: int) -> None:

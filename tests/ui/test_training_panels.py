@@ -299,6 +299,30 @@ def test_events_only_mark_curves_dirty_and_the_timer_redraws(qtbot: Any) -> None
     assert not panel.timer.isActive()
 
 
+def test_plots_are_redrawn_one_at_a_time_and_unchanged_curves_are_left_alone(qtbot: Any) -> None:
+    panel = _show(qtbot, TrainingPanel())
+    panel.begin_run("run")
+    for event in _two_epochs():
+        panel.add_event(event)
+    panel.flush()
+    loss, mae = panel.curve("loss", "train, per batch"), panel.curve("mae", "train, per batch")
+    epochs = panel.curve("loss", "train, per epoch")
+    pushes: list[str] = []
+    for name, item in (("loss", loss), ("mae", mae), ("loss epochs", epochs)):
+        item.sigPlotChanged.connect(lambda *_, n=name: pushes.append(n))
+    panel.add_event(_batch(3, 1, loss=0.1, mae=0.05))
+    qtbot.waitUntil(lambda: bool(pushes), timeout=2000)
+    assert pushes == ["loss"]  # one plot per redraw; its per-epoch points did not change
+    assert _data(mae)[0].size == 8 and panel.timer.isActive()
+    assert panel.timer.interval() == REDRAW_MS // 2  # the other plot follows after half the interval
+    panel.add_event(_batch(3, 2, loss=0.1, mae=0.05))  # both plots have new data again
+    qtbot.waitUntil(lambda: len(pushes) == 2, timeout=2000)
+    assert pushes == ["loss", "mae"] and _data(mae)[0].size == 10  # round robin: mae's turn
+    qtbot.waitUntil(lambda: len(pushes) == 3, timeout=2000)
+    assert pushes[2] == "loss" and _data(loss)[0].size == 10
+    assert not panel.timer.isActive()
+
+
 def test_smoothing_slider_by_keyboard(qtbot: Any) -> None:
     panel = _show(qtbot, TrainingPanel())
     panel.begin_run("run")

@@ -1,5 +1,5 @@
-"""Keras callbacks of a training run: stop on request, last good weights, XLA once it pays,
-throttled progress.
+"""Keras callbacks of a training run: stop on request, last good weights, the best weights
+on disk, XLA once it pays, throttled progress.
 
 Batch-level callbacks run once per *execution*: with ``steps_per_execution = k`` Keras
 compiles ``k`` batches into one call and calls ``on_train_batch_end`` after each call. So a
@@ -13,6 +13,7 @@ it lazily.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import keras
 import numpy as np
 
-__all__ = ["LastGood", "ProgressForwarder", "StopOnFlag", "SwitchToXla", "is_set"]
+__all__ = ["BestWeights", "LastGood", "ProgressForwarder", "StopOnFlag", "SwitchToXla", "is_set"]
 
 StopFlag = Callable[[], bool] | Any
 """A ``threading.Event`` (or anything with ``is_set()``) or a callable returning ``True`` to stop."""
@@ -129,6 +130,66 @@ class LastGood(keras.callbacks.Callback):
     def _stop(self, where: str) -> None:
         self.fault = where
         self.model.stop_training = True
+
+
+class BestWeights(keras.callbacks.Callback):
+    """Writes the weights of the epoch with the lowest ``monitor`` to ``path``, a ``.weights.h5``.
+
+    Saving weights is mostly Python (S10: ~30 ms, 6 % of its 0.5 s epochs, holding the GIL
+    the workbench's event loop needs too). So an improved epoch's weights are copied in
+    memory and written at most every ``min_interval`` seconds of the run, and when the run
+    ends: :meth:`flush` (called by ``on_train_end``, and by the run recorder after a run that
+    failed). A crash loses at most that interval's improvements. The file is replaced in one
+    step, so it always holds a whole set of weights.
+
+    Attributes:
+        best: The lowest finite ``monitor`` value seen (``inf`` before the first).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], monitor: str, min_interval: float = 60.0) -> None:
+        super().__init__()
+        self.path = os.fspath(path)
+        self.monitor = monitor
+        self.min_interval = min_interval
+        self.best = math.inf
+        self._pending: list[Any] | None = None
+        self._written = 0.0
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._written = time.monotonic()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        value = (logs or {}).get(self.monitor)
+        if value is None or not math.isfinite(float(value)) or float(value) >= self.best:
+            return
+        self.best = float(value)
+        if time.monotonic() - self._written >= self.min_interval:
+            self._pending = None
+            self._save()
+        else:
+            self._pending = self.model.get_weights()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the best weights kept in memory, if any, leaving the model's weights as they are."""
+        if self._pending is None:
+            return
+        current = self.model.get_weights()
+        self.model.set_weights(self._pending)
+        try:
+            self._save()
+        finally:
+            self.model.set_weights(current)
+            self._pending = None
+
+    def _save(self) -> None:
+        folder, name = os.path.split(self.path)
+        partial = os.path.join(folder, f".partial-{name}")  # Keras wants the .weights.h5 suffix
+        self.model.save_weights(partial)
+        os.replace(partial, self.path)
+        self._written = time.monotonic()
 
 
 class SwitchToXla(keras.callbacks.Callback):

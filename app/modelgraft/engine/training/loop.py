@@ -161,6 +161,7 @@ def _halt_on(stop: Any, halt: Any) -> Any:
     from .callbacks import is_set
 
     done = threading.Event()
+    lock = threading.Lock()  # no halt after the run: ``done`` is set under it
 
     def requested() -> bool:
         """Wait a little for the stop request; whether it came."""
@@ -172,16 +173,17 @@ def _halt_on(stop: Any, halt: Any) -> Any:
     def watch() -> None:
         while not done.is_set():
             if requested():
-                halt.assign(True)
+                with lock:
+                    if not done.is_set():
+                        halt.assign(True)
                 return
 
-    watcher = threading.Thread(target=watch, name="modelgraft-stop-watch", daemon=True)
-    watcher.start()
+    threading.Thread(target=watch, name="modelgraft-stop-watch", daemon=True).start()
     try:
         yield
     finally:
-        done.set()
-        watcher.join()
+        with lock:  # the watcher ends by itself within 50 ms; the run does not wait for it
+            done.set()
 
 
 def _compiled_model(session: EngineSession, graph: Graph, name: str, settings: TrainSettings,

@@ -24,7 +24,6 @@ from typing import Any
 
 from ...core.graph import Graph
 from ...io.atomic import atomic_write_text
-from .. import runtime
 from .settings import TrainingError, TrainSettings
 
 __all__ = ["RunInfo", "RunRecorder", "describe_changes", "graph_snapshot", "list_runs", "load_history",
@@ -201,16 +200,19 @@ class RunRecorder:
         self.folder = folder
         self.record = record
         self.monitor = monitor
+        self._best: Any = None
         self._write()
 
     def _write(self) -> None:
         atomic_write_text(str(self.folder / "run.json"), json.dumps(self.record, indent=2) + "\n")
 
     def checkpoint(self) -> Any:
-        """A ``ModelCheckpoint`` saving the best epoch's weights to ``best.weights.h5``."""
-        keras = runtime.keras()
-        return keras.callbacks.ModelCheckpoint(str(self.folder / "best.weights.h5"), monitor=self.monitor,
-                                               save_best_only=True, save_weights_only=True, verbose=0)
+        """The callback keeping the best epoch's weights in ``best.weights.h5``
+        (:class:`~modelgraft.engine.training.callbacks.BestWeights`)."""
+        from .callbacks import BestWeights
+
+        self._best = BestWeights(self.folder / "best.weights.h5", self.monitor)
+        return self._best
 
     def finish(self, history: dict[str, list[float]], stopped: bool = False,
                error: str | None = None, fault: str | None = None, xla: bool | None = None) -> None:
@@ -223,6 +225,8 @@ class RunRecorder:
             fault: The kind of failure (``nan``, ``out_of_memory``, ``data``, ``xla``, ``error``).
             xla: Whether the train step ended up compiled with XLA.
         """
+        if self._best is not None:
+            self._best.flush()  # a run that failed did not end its callbacks
         write_history_csv(self.folder / "history.csv", history)
         self.record.update(status="failed" if error else "stopped" if stopped else "finished",
                            ended=time.time(), epochs=max((len(v) for v in history.values()), default=0),

@@ -10,7 +10,9 @@ first) gets a plot; the plots are stacked and share their x axis (epochs). In ea
 * the saved runs chosen as overlays, dashed, one colour per run (squares: validation).
 
 Progress events only mark curves dirty; a timer pushes the data to the plots at most every
-:data:`REDRAW_MS`, so a fast stream of events costs little. Moving the mouse over a plot
+:data:`REDRAW_MS`, so a fast stream of events costs little. The plots are redrawn one at a
+time, spread over that interval, and a curve whose data did not change is not pushed: the
+event loop never does more than one plot's worth of drawing at once. Moving the mouse over a plot
 shows a vertical crosshair on every plot and, below them, the value of each visible curve
 of that plot nearest to the mouse's epoch.
 """
@@ -69,8 +71,8 @@ class _Curve:
         color: Its colour (the readout's swatch).
         data: Returns its current ``(x, y)``.
         key: The store key it draws (``None`` for a saved run's curve).
-        x: The x values last pushed to the item (after the log-scale filter).
-        y: The y values last pushed.
+        x: A copy of the x values last pushed to the item (after the log-scale filter).
+        y: A copy of the y values last pushed.
         pushed: Whether the item got its data since it was made.
     """
 
@@ -110,6 +112,7 @@ class TrainingPanel(QWidget):
         self._overlay_version = 0
         self._dirty: set[str] = set()
         self._all_dirty = False
+        self._last_redrawn = ""  # the plot the redraw timer pushed last
         self._smoothing: float | None = None  # a new weight waiting for the next flush
         self._title = ""
         self._manual: set[str] = set()  # plots the user zoomed or panned: not refitted
@@ -120,7 +123,7 @@ class TrainingPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(REDRAW_MS)
-        self.timer.timeout.connect(self.flush)
+        self.timer.timeout.connect(self._redraw_next)
 
         self.title_label = QLabel()
         font = self.title_label.font()
@@ -229,26 +232,55 @@ class TrainingPanel(QWidget):
         self.flush()
 
     def flush(self) -> None:
-        """Push pending data to the plots now (what the redraw timer does)."""
+        """Push pending data to every plot now."""
         self.timer.stop()
+        self._prepare()
+        self._redraw(list(self.plots))
+        self._all_dirty = False
+
+    def _redraw_next(self) -> None:
+        """The redraw timer: push the pending data of one plot, and come back for the next
+        plot with pending data after a share of :data:`REDRAW_MS`."""
+        if self._all_dirty or self._smoothing is not None:
+            self.flush()
+            return
+        self._prepare()
+        titles = list(self.plots)
+        if self._last_redrawn in titles:  # round robin: the plot after the last one redrawn first
+            after = titles.index(self._last_redrawn) + 1
+            titles = titles[after:] + titles[:after]
+        pending = [title for title in titles if any(group_title(key) == title for key in self._dirty)]
+        if not pending:
+            self._dirty.clear()
+            return
+        self._redraw(pending[:1])
+        self._last_redrawn = pending[0]
+        if self._dirty:
+            self.timer.start(max(1, REDRAW_MS // len(self.plots)))
+
+    def _prepare(self) -> None:
         if self._smoothing is not None:
             self.store.set_smoothing(self._smoothing)
             self._smoothing = None
         self._sync_plots()
-        log = self.log_check.isChecked()
-        for curves in self._curves.values():
-            for curve in curves:
-                if not curve.pushed or self._all_dirty or curve.key in self._dirty:
-                    self._push(curve, log)
-        self._dirty.clear()
-        self._all_dirty = False
-        self._fit_ranges()
         self.hint.setText(f"{self._title}: no batch has finished yet." if self._title else _HINT)
         self.stack.setCurrentIndex(1 if self.plots else 0)
         self.readout.setVisible(bool(self.plots))
 
-    def _fit_ranges(self) -> None:
-        """Keep every curve in view without moving the axes at each redraw.
+    def _redraw(self, titles: list[str]) -> None:
+        """Push the changed curves of these plots and keep their data in view."""
+        log = self.log_check.isChecked()
+        for title in titles:
+            for curve in self._curves.get(title, []):
+                if not curve.pushed or self._all_dirty or curve.key in self._dirty:
+                    self._push(curve, log, force=self._all_dirty)
+            self._dirty -= {key for key in self._dirty if group_title(key) == title}
+            self._fit_range(title)
+        if not self.plots:
+            self._dirty.clear()
+
+    def _fit_range(self, title: str) -> None:
+        """Keep the curves of one plot in view without moving the axes at each redraw.
 
         pyqtgraph's own auto-range refits the view to the data whenever it changes, and every
         refit redraws the axes' ticks and the grid: with training keeping the cores busy that
@@ -258,35 +290,35 @@ class TrainingPanel(QWidget):
         Zooming or panning by hand turns this off for that plot until its auto-range button
         ("A") is pressed or the next run begins.
         """
-        for title, plot in self.plots.items():
-            vb = plot.vb
-            fresh = any(vb.autoRangeEnabled())  # a new plot or run, or the user pressed "A"
-            if fresh:
-                vb.disableAutoRange()
-                self._manual.discard(title)
-            if title in self._manual:
-                continue
-            bounds = vb.childrenBounds()
-            if bounds[0] is None or bounds[1] is None:
-                continue
-            (x0, x1), (y0, y1) = vb.viewRange()
-            (dx0, dx1), (dy0, dy1) = bounds
-            x_range = y_range = None
-            planned = None if self._epochs is None else self._epochs * (1 + _X_MARGIN)
-            if planned is not None and dx1 <= planned and dx0 >= -_X_MARGIN * planned:
-                if (x0, x1) != (0.0, planned):  # symbols reach a little past the last epoch
-                    x_range = (0.0, planned)
-            elif fresh or dx0 < x0 or dx1 > x1:
-                x_range = (min(dx0, 0.0), dx1 + _GROWTH * max(dx1 - dx0, 1e-9))
-            span = max(dy1 - dy0, 1e-9 * max(abs(dy1), 1.0))
-            if fresh or (y1 - y0) > _SHRINK * span:
-                y_range = (dy0 - _Y_MARGIN * span, dy1 + _Y_MARGIN * span)
-            elif dy0 < y0 or dy1 > y1:  # room to go on in the direction the data left
-                y_range = (min(y0, dy0 - _GROWTH * span), max(y1, dy1 + _GROWTH * span))
-            if x_range is not None or y_range is not None:
-                self._ranging = True
-                vb.setRange(xRange=x_range, yRange=y_range, padding=0)
-                self._ranging = False
+        plot = self.plots[title]
+        vb = plot.vb
+        fresh = any(vb.autoRangeEnabled())  # a new plot or run, or the user pressed "A"
+        if fresh:
+            vb.disableAutoRange()
+            self._manual.discard(title)
+        if title in self._manual:
+            return
+        bounds = vb.childrenBounds()
+        if bounds[0] is None or bounds[1] is None:
+            return
+        (x0, x1), (y0, y1) = vb.viewRange()
+        (dx0, dx1), (dy0, dy1) = bounds
+        x_range = y_range = None
+        planned = None if self._epochs is None else self._epochs * (1 + _X_MARGIN)
+        if planned is not None and dx1 <= planned and dx0 >= -_X_MARGIN * planned:
+            if (x0, x1) != (0.0, planned):  # symbols reach a little past the last epoch
+                x_range = (0.0, planned)
+        elif fresh or dx0 < x0 or dx1 > x1:
+            x_range = (min(dx0, 0.0), dx1 + _GROWTH * max(dx1 - dx0, 1e-9))
+        span = max(dy1 - dy0, 1e-9 * max(abs(dy1), 1.0))
+        if fresh or (y1 - y0) > _SHRINK * span:
+            y_range = (dy0 - _Y_MARGIN * span, dy1 + _Y_MARGIN * span)
+        elif dy0 < y0 or dy1 > y1:  # room to go on in the direction the data left
+            y_range = (min(y0, dy0 - _GROWTH * span), max(y1, dy1 + _GROWTH * span))
+        if x_range is not None or y_range is not None:
+            self._ranging = True
+            vb.setRange(xRange=x_range, yRange=y_range, padding=0)
+            self._ranging = False
 
     def _range_changed_by_hand(self, title: str) -> None:
         if not self._ranging:
@@ -430,13 +462,16 @@ class TrainingPanel(QWidget):
                 _Curve(epoch, "train, per epoch", _TRAIN, _bind(store.epoch_curve, key), key)]
 
     @staticmethod
-    def _push(curve: _Curve, log: bool) -> None:
+    def _push(curve: _Curve, log: bool, force: bool) -> None:
+        """Give the item its curve's data, unless (not ``force``) it has exactly that already."""
         x, y = curve.data()
         keep = np.isfinite(y) & (y > 0) if log else np.isfinite(y)  # log10 of y <= 0 is undefined
         if not keep.all():  # a NaN or infinite loss is reported in words, not drawn
             x, y = x[keep], y[keep]
+        if curve.pushed and not force and np.array_equal(x, curve.x) and np.array_equal(y, curve.y):
+            return  # e.g. the per-epoch points while an epoch's batches come in
         curve.item.setData(x, y)
-        curve.x, curve.y, curve.pushed = x, y, True
+        curve.x, curve.y, curve.pushed = x.copy(), y.copy(), True  # the store's arrays change in place
 
     # ------------------------------------------------------------------ controls
 
