@@ -4,6 +4,7 @@ Shift+F5, Ctrl+F5, a NaN run, overlays and restored weights. Real S10/S11 models
 from __future__ import annotations
 
 import importlib.util
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from modelgraft.engine.training.loop import available_devices
 from modelgraft.ui.bridge import EngineBridge
 from modelgraft.ui.document import Document
 from modelgraft.ui.main_window import MainWindow
-from modelgraft.ui.training.controller import RunOutcome, format_duration
+from modelgraft.ui.training.controller import STATUS_INTERVAL_S, RunOutcome, format_duration
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -97,13 +98,20 @@ def test_window_stays_responsive_and_stop_keeps_weights_then_resume_numbers_on(
     controller, panel = window.training.controller, window.training.panel
     epochs: list[int] = []
     controller.event.connect(lambda e: e["kind"] == "epoch" and epochs.append(e["epoch"]))
+    batches: list[float] = []
+    controller.event.connect(lambda e: e["kind"] == "batch" and batches.append(time.monotonic()))
+    batch_statuses: list[float] = []
+    controller.status.connect(lambda _f, text: "· batch " in text and batch_statuses.append(time.monotonic()))
     beats: list[int] = []
     heartbeat = QTimer()
     heartbeat.timeout.connect(lambda: beats.append(1))
     heartbeat.start(10)
     press(window, Qt.Key.Key_F5)
-    qtbot.waitUntil(lambda: len(epochs) >= 2, timeout=120_000)
+    qtbot.waitUntil(lambda: len(epochs) >= 2 and len(batches) >= 8, timeout=120_000)
     assert beats  # the GUI thread ran timers while the engine trained
+    # the status bar follows batches at most every STATUS_INTERVAL_S (each update repaints it)
+    gaps = np.diff(batch_statuses)
+    assert len(batch_statuses) < len(batches) and (gaps >= STATUS_INTERVAL_S - 0.01).all(), gaps
     with qtbot.waitSignal(controller.run_finished, timeout=60_000) as finished:
         press(window, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
         assert controller.state == "stopping"

@@ -12,7 +12,9 @@ first) gets a plot; the plots are stacked and share their x axis (epochs). In ea
 Progress events only mark curves dirty; a timer pushes the data to the plots at most every
 :data:`REDRAW_MS`, so a fast stream of events costs little. The plots are redrawn one at a
 time, spread over that interval, and a curve whose data did not change is not pushed: the
-event loop never does more than one plot's worth of drawing at once. Moving the mouse over a plot
+event loop never does more than one plot's worth of drawing at once. When redraws are costly
+the pauses between them grow, so drawing never takes more than a small share of a core from
+training (:mod:`.pacing`). Moving the mouse over a plot
 shows a vertical crosshair on every plot and, below them, the value of each visible curve
 of that plot nearest to the mouse's epoch.
 """
@@ -41,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from ..theme import FAMILY_COLORS, colors, system_is_dark
 from .curves import DEFAULT_SMOOTHING, CurveStore, group_title, metric_groups
+from .pacing import DrawBudget, PacedPlotView
 
 __all__ = ["REDRAW_MS", "TrainingPanel"]
 
@@ -152,7 +155,8 @@ class TrainingPanel(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.log_check)
 
-        self.view = pg.GraphicsLayoutWidget()
+        self.budget = DrawBudget()
+        self.view = PacedPlotView(self.budget)
         self.view.ci.setContentsMargins(6, 6, 14, 6)
         self.view.ci.setSpacing(10)
         self.view.scene().sigMouseMoved.connect(self._mouse_moved)
@@ -253,10 +257,11 @@ class TrainingPanel(QWidget):
         if not pending:
             self._dirty.clear()
             return
-        self._redraw(pending[:1])
+        with self.budget.drawing():
+            self._redraw(pending[:1])
         self._last_redrawn = pending[0]
         if self._dirty:
-            self.timer.start(max(1, REDRAW_MS // len(self.plots)))
+            self.timer.start(self.budget.pause_ms(max(1, REDRAW_MS // len(self.plots))))
 
     def _prepare(self) -> None:
         if self._smoothing is not None:
