@@ -88,6 +88,52 @@ def test_csv_numeric_and_categorical_columns_with_a_stable_saved_mapping(tmp_pat
     np.testing.assert_array_equal(x[:, 2], [2, 0, 1, 0, 2, 1, 3])
 
 
+_TRAIN_ON_CSV = """
+import resource, sys
+import modelgraft as mg
+from modelgraft import data_api
+
+for path in sys.argv[1:]:
+    p = mg.Project("csv")
+    x = p.add_input("x", shape=(32,))
+    head = p.add_node("dense", name="head", units=1)
+    p.connect(x, head)
+    p.connect(head, p.add_output("y", loss="mse"))
+    data_api.bind_data(p, "x", path, key=[f"f{i}" for i in range(32)])
+    data_api.bind_data(p, "y", path, key="t")
+    history = p.train(epochs=1, batch_size=1024)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, history["loss"][0], flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_large_csv_trains_without_being_loaded_whole(tmp_path: Path) -> None:
+    """Training on a 60 MB CSV raises the process's peak memory by far less than the file (or
+    its rows as a float32 array, 26 MB) would take: the rows stream through tf.data."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    block = rng.normal(size=(1000, 33))
+    text = "".join(",".join(f"{v:.6f}" for v in row) + "\n" for row in block)
+    header = ",".join([f"f{i}" for i in range(32)] + ["t"]) + "\n"
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    small.write_text(header + text * 2)
+    with open(large, "w") as f:
+        f.write(header)
+        for _ in range(200):  # 200,000 rows
+            f.write(text)
+    size = large.stat().st_size
+    assert size > 50e6
+    # the small file first: TensorFlow, the model and the pipeline reach their own peak
+    out = subprocess.run([sys.executable, "-c", _TRAIN_ON_CSV, str(small), str(large)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    (peak_small, _), (peak_large, loss) = [map(float, line.split()) for line in out.stdout.split("\n")[:2]]
+    assert np.isfinite(loss)
+    assert peak_large - peak_small < 0.2 * size, (peak_small, peak_large, size)
+
+
 def test_npy_is_memory_mapped_and_batches_are_read_from_the_file_when_iterated(tmp_path: Path) -> None:
     rows = 4096
     x = np.arange(rows * 4, dtype="float32").reshape(rows, 4)

@@ -322,7 +322,7 @@ def _callbacks(settings: TrainSettings, model: Any, has_validation: bool, steps:
     guard = LastGood(model.steps_per_execution if hasattr(model, "steps_per_execution") else 1)
     log = keras.callbacks.History()
     stopper = StopOnFlag(stop) if stop is not None else None
-    out: list[Any] = [log, guard]
+    out: list[Any] = [guard]
     if settings.early_stopping:
         out.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=settings.patience))
     if settings.reduce_lr_on_plateau:
@@ -332,8 +332,9 @@ def _callbacks(settings: TrainSettings, model: Any, has_validation: bool, steps:
         out.append(keras.callbacks.TensorBoard(log_dir=f"{run_dir}/tensorboard"))
     if progress is not None:
         out.append(ProgressForwarder(progress, settings.epochs, steps))
-    # the stop flag is checked last, so a flag set by any callback during a batch stops after it
-    return _Callbacks(out + list(extra) + ([stopper] if stopper else []), guard, stopper, log)
+    # the history after every callback that adds to an epoch's logs (the reduced learning
+    # rate); the stop flag is checked last, so a flag set by any callback during a batch stops after it
+    return _Callbacks(out + list(extra) + [log] + ([stopper] if stopper else []), guard, stopper, log)
 
 
 def _switch_to_xla(compiled: _Compiled, settings: TrainSettings, steps: int | None) -> Any:
@@ -456,6 +457,9 @@ def train(project: Any, x: Any = None, y: Any = None, epochs: int | None = None,
                             f"({settings.epochs - 1})", "initial_epoch")
     if (x is None) != (y is None):
         raise TrainingError("pass both x and y, or neither to train on the project's data bindings")
+    if settings.tensorboard and (not record or runs.runs_folder(project) is None):
+        raise SettingsError("training setting 'tensorboard' writes its logs into the run's folder next to "
+                            "the project file; save the project first (and record the run)", "tensorboard")
     tf = runtime.tf()
     device = _device(settings.device)
     _seed(settings)
