@@ -156,13 +156,19 @@ def test_npy_is_memory_mapped_and_batches_are_read_from_the_file_when_iterated(t
     np.testing.assert_array_equal(got[250][0], -np.ones((16, 4)))
 
 
-def test_npz_arrays_by_key(tmp_path: Path) -> None:
-    rng = np.random.default_rng(1)
-    features, targets = rng.normal(size=(10, 4)).astype("float32"), rng.normal(size=(10, 1))
-    np.savez(tmp_path / "d.npz", features=features, targets=targets)
+def npz_bound(folder: Path, rows: int, seed: int) -> tuple[mg.Project, np.ndarray, np.ndarray]:
+    """A dense project bound to ``d.npz`` (arrays ``features`` (rows, 4) and ``targets`` (rows, 1))."""
+    rng = np.random.default_rng(seed)
+    features, targets = rng.normal(size=(rows, 4)).astype("float32"), rng.normal(size=(rows, 1))
+    np.savez(folder / "d.npz", features=features, targets=targets)
     p = dense_project()
-    data_api.bind_data(p, "x", tmp_path / "d.npz", key="features")
-    data_api.bind_data(p, "y", tmp_path / "d.npz", key="targets")
+    data_api.bind_data(p, "x", folder / "d.npz", key="features")
+    data_api.bind_data(p, "y", folder / "d.npz", key="targets")
+    return p, features, targets
+
+
+def test_npz_arrays_by_key(tmp_path: Path) -> None:
+    p, features, targets = npz_bound(tmp_path, 10, seed=1)
     plan = data_api.make_datasets(p, p.graph, batch_size=10, shuffle=False)
     (x, y), = batches(plan.train)
     np.testing.assert_array_equal(x, features)
@@ -178,12 +184,7 @@ def _python_ops(dataset: Any) -> bool:
 def test_npz_batches_are_gathered_without_python_up_to_a_size(tmp_path: Path, monkeypatch: Any) -> None:
     from modelgraft.engine.data import sources
 
-    rng = np.random.default_rng(2)
-    features, targets = rng.normal(size=(100, 4)).astype("float32"), rng.normal(size=(100, 1))
-    np.savez(tmp_path / "d.npz", features=features, targets=targets)
-    p = dense_project()
-    data_api.bind_data(p, "x", tmp_path / "d.npz", key="features")
-    data_api.bind_data(p, "y", tmp_path / "d.npz", key="targets")
+    p, features, _targets = npz_bound(tmp_path, 100, seed=2)
     in_graph = data_api.make_datasets(p, p.graph, batch_size=8, seed=3)
     assert not _python_ops(in_graph.train)
     monkeypatch.setattr(sources, "IN_GRAPH_BYTES", features.nbytes - 1)  # larger arrays: numpy_function

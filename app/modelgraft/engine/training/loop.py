@@ -332,9 +332,10 @@ def _callbacks(settings: TrainSettings, model: Any, has_validation: bool, steps:
         out.append(keras.callbacks.TensorBoard(log_dir=f"{run_dir}/tensorboard"))
     if progress is not None:
         out.append(ProgressForwarder(progress, settings.epochs, steps))
-    # the history after every callback that adds to an epoch's logs (the reduced learning
-    # rate); the stop flag is checked last, so a flag set by any callback during a batch stops after it
-    return _Callbacks(out + list(extra) + [log] + ([stopper] if stopper else []), guard, stopper, log)
+    # the history after the callbacks that add to an epoch's logs (the reduced learning rate),
+    # before the caller's (one that raises does not lose the epoch); the stop flag is checked
+    # last, so a flag set by any callback during a batch stops after it
+    return _Callbacks(out + [log] + list(extra) + ([stopper] if stopper else []), guard, stopper, log)
 
 
 def _switch_to_xla(compiled: _Compiled, settings: TrainSettings, steps: int | None) -> Any:
