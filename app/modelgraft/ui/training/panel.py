@@ -101,6 +101,7 @@ class TrainingPanel(QWidget):
         smoothing_slider: Smoothing weight × 100 (0–99).
         readout: The crosshair's text (rich text).
         view: The pyqtgraph widget holding the plots.
+        budget: The CPU time the plots' drawing takes, and the pauses that keep it in its share.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
