@@ -108,8 +108,11 @@ for path in sys.argv[1:]:
 
 @pytest.mark.slow
 def test_a_large_csv_trains_without_being_loaded_whole(tmp_path: Path) -> None:
-    """Training on a 60 MB CSV raises the process's peak memory by far less than the file (or
-    its rows as a float32 array, 26 MB) would take: the rows stream through tf.data."""
+    """Training on a 125 MB CSV raises the process's peak memory by less than half the file's
+    size: the rows stream through tf.data. Loaded whole, the text alone would take the whole
+    size; as a float32 array (53 MB) it would pass half of it together with what streaming
+    itself costs here (≈ 45–55 MB of buffers and allocator growth, the same for 200,000 rows
+    as for 400,000)."""
     import subprocess
     import sys
 
@@ -121,17 +124,17 @@ def test_a_large_csv_trains_without_being_loaded_whole(tmp_path: Path) -> None:
     small.write_text(header + text * 2)
     with open(large, "w") as f:
         f.write(header)
-        for _ in range(200):  # 200,000 rows
+        for _ in range(400):  # 400,000 rows
             f.write(text)
     size = large.stat().st_size
-    assert size > 50e6
+    assert size > 120e6
     # the small file first: TensorFlow, the model and the pipeline reach their own peak
     out = subprocess.run([sys.executable, "-c", _TRAIN_ON_CSV, str(small), str(large)],
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     (peak_small, _), (peak_large, loss) = [map(float, line.split()) for line in out.stdout.split("\n")[:2]]
     assert np.isfinite(loss)
-    assert peak_large - peak_small < 0.2 * size, (peak_small, peak_large, size)
+    assert peak_large - peak_small < 0.5 * size, (peak_small, peak_large, size)
 
 
 def test_npy_is_memory_mapped_and_batches_are_read_from_the_file_when_iterated(tmp_path: Path) -> None:
