@@ -345,7 +345,7 @@ def test_a_redraw_is_paid_for_by_a_pause_that_keeps_drawing_in_its_share() -> No
 
 
 def test_live_plots_take_at_most_their_share_of_a_core_and_keep_moving(qtbot: Any) -> None:
-    """A stream of batch events for 3 s (two plots): the drawing counted, pushes and paints,
+    """A stream of batch events for 5 s (two plots): the drawing counted, pushes and paints,
     stays within the budget's share of the time, and the curves still follow the run."""
     panel = _show(qtbot, TrainingPanel())
     panel.begin_run("run")
@@ -361,14 +361,17 @@ def test_live_plots_take_at_most_their_share_of_a_core_and_keep_moving(qtbot: An
     feeder.start(5)
     qtbot.waitUntil(lambda: "mae" in panel.plots, timeout=5000)
     item = panel.curve("loss", "train, per batch")
-    seen: list[int] = []
-    item.sigPlotChanged.connect(lambda *_: seen.append(_data(item)[0].size))
+    seen: list[int] = []  # the size of the curve pushed, per redraw of either plot
+    for title in ("loss", "mae"):
+        curve = panel.curve(title, "train, per batch")
+        curve.sigPlotChanged.connect(lambda *_, c=curve: seen.append(_data(c)[0].size))
     drawn, start = panel.budget.total, time.perf_counter()
-    qtbot.wait(3000)
+    qtbot.wait(5000)  # at least two redraws even at the longest pause
     elapsed, drawing = time.perf_counter() - start, panel.budget.total - drawn
     feeder.stop()
-    assert drawing <= DRAW_CPU_SHARE * elapsed + panel.budget.last + 0.01, (drawing, elapsed)
-    assert len(seen) >= 2 and seen == sorted(seen)  # the loss plot kept moving
+    # each pause pays for the redraw before it; the last one or two are not paid for yet
+    assert drawing <= DRAW_CPU_SHARE * elapsed + 2 * panel.budget.last + 0.01, (drawing, elapsed)
+    assert len(seen) >= 2 and seen == sorted(seen)  # the curves kept moving
     qtbot.waitUntil(lambda: _data(item)[0].size == len(sent), timeout=2 * MAX_PAUSE_MS)
 
 
