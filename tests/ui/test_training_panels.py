@@ -326,9 +326,10 @@ def test_plots_are_redrawn_one_at_a_time_and_unchanged_curves_are_left_alone(qtb
 
 
 def _busy(seconds: float) -> None:
+    """Burn ``seconds`` of this thread's CPU time, as a costly redraw would."""
     end = time.thread_time() + seconds
     while time.thread_time() < end:
-        pass
+        sum(range(100))
 
 
 def test_a_redraw_is_paid_for_by_a_pause_that_keeps_drawing_in_its_share() -> None:
